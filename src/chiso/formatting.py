@@ -1,0 +1,94 @@
+"""Vietnamese number and date conventions.
+
+Decimal comma and dot thousands separator ('1.065.150', '63,31'), percentages ('92,37%'), dates in words
+('ngày 02 tháng 6 năm 2023'), scores ('63,31/100 điểm'). All output is NFC-normalised.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+Number = int | float | Decimal | Fraction
+
+
+def nfc(text: str) -> str:
+    """Return ``text`` in Unicode normal form C, the form Vietnamese documents must use."""
+    return unicodedata.normalize("NFC", text)
+
+
+def to_decimal(value: Number, places: int = 2) -> Decimal:
+    """Round half up to ``places`` decimals (the portal publishes 2)."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    elif isinstance(value, float):
+        value = Decimal(repr(value))
+    elif isinstance(value, int):
+        value = Decimal(value)
+    quantum = Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def number(value: Number | None, places: int = 2, *, trim: bool = True, missing: str = "—") -> str:
+    """Format a number the Vietnamese way: ``1234.5`` → ``'1.234,5'`` (``trim`` drops trailing zeros)."""
+    if value is None:
+        return missing
+    d = to_decimal(value, places)
+    sign = "-" if d < 0 else ""
+    text = f"{abs(d):f}"
+    whole, _, frac = text.partition(".")
+    if trim:
+        frac = frac.rstrip("0")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    out = ".".join(groups)
+    if frac:
+        out += "," + frac
+    return sign + out
+
+
+def integer(value: int | None, missing: str = "—") -> str:
+    """``1065150`` → ``'1.065.150'``."""
+    return number(value, 0, missing=missing)
+
+
+def percent(value: Number | None, places: int = 2, *, trim: bool = True, missing: str = "—") -> str:
+    """A value already in percent: ``92.37`` → ``'92,37%'``."""
+    if value is None:
+        return missing
+    return number(value, places, trim=trim) + "%"
+
+
+def score(value: Number | None, maximum: Number = 100, places: int = 2) -> str:
+    """``63.31`` → ``'63,31/100'`` (always two decimals on the score, as letters write it)."""
+    return f"{number(value, places, trim=False)}/{number(maximum, places)}"
+
+
+def date_in_words(day: date) -> str:
+    """``date(2023, 6, 2)`` → ``'ngày 02 tháng 6 năm 2023'`` (Nghị định 30/2020: day with two digits)."""
+    return f"ngày {day.day:02d} tháng {day.month} năm {day.year}"
+
+
+def short_date(day: date) -> str:
+    """``date(2023, 5, 31)`` → ``'31/5/2023'``."""
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def cutoff_time(moment: datetime) -> str:
+    """``2023-05-31 16:30`` → ``'16 giờ 30 phút ngày 31/5/2023'`` (the data cut-off time in letters)."""
+    return f"{moment.hour} giờ {moment.minute:02d} phút ngày {short_date(moment.date())}"
+
+
+def signed(value: Number | None, places: int = 2) -> str:
+    """A change with its sign: ``+1,25``, ``-0,5``, ``0``."""
+    if value is None:
+        return "—"
+    d = to_decimal(value, places)
+    if d > 0:
+        return "+" + number(d, places)
+    return number(d, places)

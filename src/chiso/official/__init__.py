@@ -1,0 +1,1 @@
+"""Official layer: read the portal's published results (evaluation API JSON, list tables), store snapshots."""

@@ -1,0 +1,83 @@
+"""Open the store: a DuckDB file (default ``./chiso.duckdb``) or a PostgreSQL URL, through Ibis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from chiso.errors import StoreError
+from chiso.store.tables import TABLES, ensure_tables
+
+DEFAULT_DB = "chiso.duckdb"
+
+
+def _is_url(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://", "duckdb://"))
+
+
+class Store:
+    """A connection plus the few write operations chiso needs (insert rows, transactions)."""
+
+    def __init__(self, target: str | Path = DEFAULT_DB) -> None:
+        self.target = str(target)
+        try:
+            if self.target.startswith(("postgresql://", "postgres://")):
+                self.con = ibis.connect(self.target.replace("postgres://", "postgresql://", 1))
+            else:
+                path = self.target.removeprefix("duckdb://")
+                if path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self.con = ibis.duckdb.connect(path)
+        except Exception as exc:  # any driver error: report it in Vietnamese, never a traceback
+            raise StoreError(
+                f"Không mở được kho dữ liệu {self.target}",
+                detail=f"{type(exc).__name__}: {exc}",
+                hint="Kiểm tra đường dẫn --db (hoặc biến CHISO_DB) và quyền ghi thư mục.",
+            ) from exc
+        self.backend = self.con.name
+        ensure_tables(self.con)
+
+    @property
+    def label(self) -> str:
+        return self.target if not _is_url(self.target) else self.target.split("@")[-1]
+
+    def table(self, name: str) -> ir.Table:
+        return self.con.table(name)
+
+    def insert(self, name: str, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert rows (dicts keyed by column) into table ``name``; columns follow the declared schema."""
+        if not rows:
+            return 0
+        schema = TABLES[name]
+        arrow_schema = schema.to_pyarrow()
+        columns = {col: [row.get(col) for row in rows] for col in schema.names}
+        table = pa.table(columns, schema=arrow_schema)
+        self.con.insert(name, ibis.memtable(table))
+        return len(rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside happen together or not at all."""
+        raw = self.con.con
+        if self.backend == "duckdb":
+            raw.begin()
+            try:
+                yield
+            except BaseException:
+                raw.rollback()
+                raise
+            raw.commit()
+        elif self.backend == "postgres":
+            with raw.transaction():
+                yield
+        else:  # pragma: no cover - other backends are not supported for writing
+            raise StoreError(f"Kho dữ liệu {self.backend} chưa hỗ trợ ghi", detail=self.backend)
+
+    def close(self) -> None:
+        self.con.disconnect()

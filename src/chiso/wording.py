@@ -1,0 +1,113 @@
+"""Vietnamese sentences built from results (explanations, provenance), shared by the CLI, web and reports.
+
+Fixed labels of domain values (bands, unit kinds, provenance) sit beside their enums; metric names and
+definitions come from the methodology files. Functions here only turn data into sentences.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from chiso.domain.results import FigureStatus
+from chiso.formatting import integer, nfc, number, percent
+from chiso.methodology.model import Improvement
+from chiso.scoring.explain import Basis, Explanation
+
+LOCAL_MARK = "số liệu tạm tính"
+
+BASIS_LABEL = {
+    Basis.PUBLISHED: "Cổng DVCQG công bố",
+    Basis.RECOMPUTED: "tính lại từ tử số, mẫu số do Cổng công bố",
+    Basis.DERIVED: "suy ra từ điểm nhóm do Cổng công bố",
+    Basis.LOCAL: LOCAL_MARK,
+}
+
+
+def _count(value: int | None, label: str | None) -> str:
+    return f"{integer(value)} {label or 'mục'}"
+
+
+_ITEM_WORDS = ("hồ sơ", "TTHC", "PAKN", "DVC", "xã")
+
+
+def item_word(label: str | None) -> str:
+    """The counted noun of a label: 'hồ sơ thanh toán trực tuyến' → 'hồ sơ'."""
+    for word in _ITEM_WORDS:
+        if label and label.startswith(word):
+            return word
+    return "mục"
+
+
+def restore_sentence(e: Explanation) -> str:
+    """What would bring the lost points back, in plain Vietnamese (empty when nothing is lost)."""
+    line = e.line
+    lost = line.lost
+    m = line.metric
+    if m is None:
+        if lost and lost > 0:
+            return nfc(
+                f"Cổng DVCQG chỉ công bố điểm nhóm ({number(line.score)}/{number(line.max)}), không công bố chỉ "
+                "số thành phần: chưa xác định được chỉ số nào làm mất điểm."
+            )
+        return ""
+    if line.status is FigureStatus.NO_DATA:
+        return "Không có dữ liệu để tính chỉ số này."
+    if lost is None or lost <= 0:
+        return ""
+    inherited = line.status is FigureStatus.INHERITED
+    prefix = "Chỉ số tính theo số liệu cấp tỉnh (đơn vị kế thừa). " if inherited else ""
+    r = e.restore
+    target = percent(e.target_percent, trim=True)
+    if r is None:
+        if line.basis is Basis.DERIVED:
+            return nfc(prefix + f"Cổng không công bố tử số, mẫu số; điểm suy ra từ điểm nhóm. {m.action or ''}".strip())
+        return nfc(prefix + (m.action or "Không đủ số liệu để tính số lượng cần khắc phục."))
+    num_label, den_label = m.numerator_label, m.denominator_label
+    den = integer(int(line.denominator)) if line.denominator is not None else "—"
+    if r.improvement in (Improvement.FLIP, Improvement.CATALOGUE):
+        goal = "đạt điểm tối đa" if e.target_percent == 100 else f"đạt {target} và điểm tối đa"
+        text = (
+            f"Cần thêm {_count(r.to_target, num_label)} (trên tổng {den} {den_label}) để {goal}; "
+            f"mỗi {item_word(num_label)} thêm được khoảng {number(r.points_per_item, 4)} điểm."
+        )
+        return nfc(prefix + text)
+    # FUTURE: past items cannot change
+    word = item_word(den_label)
+    bad = f"{integer(r.bad_items)} {word} không đạt" if r.bad_items is not None else f"một số {word} không đạt"
+    parts = [
+        f"Đã có {bad} trên tổng {den} {den_label}; mỗi {word} không đạt làm mất khoảng "
+        f"{number(r.points_per_item, 4)} điểm."
+    ]
+    if r.new_to_target:
+        parts.append(
+            f"Cần thêm {_count(r.new_to_target, num_label)} liên tiếp, không phát sinh {word} không đạt, "
+            f"để đạt {target}."
+        )
+    elif r.to_recover_half:
+        parts.append(
+            f"Không thể đạt điểm tối đa trong kỳ; thêm {_count(r.to_recover_half, num_label)} liên tiếp, "
+            f"không phát sinh {word} không đạt, thì lấy lại được một nửa số điểm đã mất "
+            f"({number(lost / 2)} điểm)."
+        )
+    else:
+        parts.append("Điểm đã mất không lấy lại được trong kỳ; không để phát sinh thêm.")
+    return nfc(prefix + " ".join(parts))
+
+
+def provenance_line(e: Explanation) -> str:
+    m = e.line.metric
+    if m is None:
+        return BASIS_LABEL[e.line.basis]
+    rule = m.evidence.rule
+    return nfc(f"{BASIS_LABEL[e.line.basis]}; quy tắc: {rule.label.label}")
+
+
+def rule_text(e: Explanation) -> str:
+    m = e.line.metric
+    if m is None:
+        return ""
+    if m.rule.kind == "threshold":
+        return f"đủ điểm từ {percent(Decimal(m.rule.target) * 100)}"  # type: ignore[union-attr]
+    if m.rule.kind == "linear":
+        return "tuyến tính"
+    return {"monitor": "theo dõi", "unknown": "chưa công bố"}[m.rule.kind]

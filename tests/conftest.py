@@ -1,0 +1,59 @@
+"""Shared fixtures: the real published samples, fresh stores, and the rule that CI never skips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chiso.workspace import Workspace
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL = FIXTURES / "real" / "dvcqg"
+TRACKERS = FIXTURES / "trackers"
+GIALAI_AGENCIES = REAL / "gialai-agencies-2026-10-10.sample.json"
+GIALAI_COMMUNES = REAL / "gialai-communes-2026-10-10.sample.json"
+ANGIANG_T10 = REAL / "angiang" / "bao_cao_T10_2025.xlsx"
+ANGIANG_THANG10 = REAL / "angiang" / "bao_cao_thang_10_2025.xlsx"
+REAL_FILES = [GIALAI_AGENCIES, GIALAI_COMMUNES, ANGIANG_T10, ANGIANG_THANG10]
+
+IN_CI = bool(os.environ.get("CHISO_CI"))
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with a printed reason when a tool is missing; in CI (CHISO_CI=1) fail instead."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    w = Workspace(db=tmp_path / "chiso.duckdb")
+    yield w
+    w.close()
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with every real sample imported, built once; tests copy it before writing."""
+    path = tmp_path_factory.mktemp("real") / "real.duckdb"
+    w = Workspace(db=path)
+    outcomes = w.import_official(REAL_FILES)
+    w.close()
+    assert all(o.error is None for o in outcomes), [o.error for o in outcomes]
+    return path
+
+
+@pytest.fixture
+def real_ws(real_db: Path, tmp_path: Path) -> Iterator[Workspace]:
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(real_db, copy)
+    w = Workspace(db=copy)
+    yield w
+    w.close()
