@@ -72,4 +72,18 @@ def test_unknown_unit(real_ws):
 def test_list_shaped_unit_is_explained_by_group(real_ws):
     x = real_ws.explain("H01.187")
     assert {e.line.code for e in x.explanations} == {"CKMB", "TDGQ", "CLGQ", "TTTT", "MDHL", "MDSH"}
-    assert x.rank == 1 and x.peers == 102
+    assert x.view.rank == 1 and x.view.peers == 102
+
+
+def test_results_for_appendix(real_ws):
+    from chiso.domain.periods import Period
+
+    rs = real_ws.results(period=Period.parse("2026"), parent="H21")
+    assert {u.kind for u in rs.units} == {"agency", "commune"}
+    van_canh = rs.unit("H21.227")
+    assert van_canh.rank == 1 and van_canh.peers == 13
+    assert van_canh.groups["CLGQ"].score == Decimal("6.31") and van_canh.groups["CLGQ"].max == 12
+    assert any(line.code == "ON_TIME" and line.numerator == 2541 for line in van_canh.lines)
+    assert rs.origin.cutoff is not None and not rs.origin.is_estimate
+    assert [c.code for c in real_ws.children("H21")][:1]
+    assert real_ws.unit_info("H21.227").short_name == "UBND xã Vân Canh"

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from chiso.domain.codes import NATIONAL
 from chiso.domain.periods import Period
-from chiso.domain.results import PublishedUnit
+from chiso.domain.results import GroupScore, Origin, Source
 from chiso.domain.units import UnitKind
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
 from chiso.methodology import load_methodology
 from chiso.methodology.model import Methodology
 from chiso.official.importer import ImportReport, parse_file, store_file
-from chiso.scoring.explain import Explanation, explain, lines_from_published
+from chiso.scoring.explain import Explanation, Line, explain, lines_from_published
 from chiso.scoring.rank import Band, Bands, Change, change, competition_ranks
 from chiso.scoring.verify import Verification, verify_units
 from chiso.settings import Settings, load_settings
@@ -86,16 +86,69 @@ class Ranking:
     methodology: str
 
 
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(" - ")[0].strip()
+
+
+@dataclass
+class UnitView:
+    """One unit's result for a period, whatever its source: totals, groups, metric lines, rank among peers."""
+
+    unit: str
+    name: str
+    kind: str
+    parent: str | None
+    total: Decimal | None
+    band: Band | None
+    rank: int | None  # among units of the same kind and parent
+    peers: int
+    groups: dict[str, GroupScore]
+    lines: list[Line]
+    origin: Origin
+    portal_rank: int | None = None
+    itemised: bool = True
+
+    @property
+    def short_name(self) -> str:
+        return self.name.split(" - ")[0].strip()
+
+
+@dataclass
+class ResultSet:
+    period: Period
+    parent: str
+    methodology: Methodology
+    origin: Origin
+    units: list[UnitView]
+
+    def unit(self, code: str) -> UnitView:
+        for u in self.units:
+            if u.unit == code:
+                return u
+        raise UnknownUnitError(f"Không có đơn vị mã {code} trong kết quả {self.period.label}")
+
+    def of_kind(self, kind: str) -> list[UnitView]:
+        return [u for u in self.units if u.kind == kind]
+
+
 @dataclass
 class UnitExplanation:
-    unit: PublishedUnit
-    snapshot: q.SnapshotInfo
+    view: UnitView
     methodology: Methodology
     explanations: list[Explanation]
-    band: Band | None
-    rank: int | None = None
-    peers: int | None = None
     lost_total: Decimal = field(default=Decimal(0))
+
+    @property
+    def origin(self) -> Origin:
+        return self.view.origin
 
 
 class Workspace:
@@ -341,7 +394,11 @@ class Workspace:
         table.baseline_snapshot_ids = baseline.snapshot_ids
 
     # -- explain ------------------------------------------------------------------------------------------
-    def explain(self, unit: str, *, period: Period | None = None, metric: str | None = None) -> UnitExplanation:
+    def explain(
+        self, unit: str, *, period: Period | None = None, metric: str | None = None, source: str = "official"
+    ) -> UnitExplanation:
+        """Points lost per metric of ``unit``, largest first, with what restores them."""
+        self._require_official(source)
         history = q.unit_snapshots(self.store, unit)
         if not history:
             raise UnknownUnitError(
@@ -357,10 +414,9 @@ class Workspace:
             )
         itemised = [h for h in rows if h["itemised"]] or rows
         latest = max(itemised, key=lambda h: (h["period_end"], h["captured_at"], h["snapshot_id"]))
-        info = q.snapshots(self.store, snapshot_ids=[latest["snapshot_id"]])[0]
-        published = q.published_units(self.store, [info.snapshot_id], units=[unit])[0]
-        methodology = load_methodology(info.methodology)
-        explanations = explain(lines_from_published(published, methodology))
+        view = self._views([latest["snapshot_id"]], latest["parent_code"], latest["kind"], unit=unit)[0]
+        methodology = load_methodology(view.origin.methodology)
+        explanations = explain(view.lines)
         if metric is not None:
             wanted = metric.upper()
             explanations = [
@@ -372,14 +428,102 @@ class Workspace:
                     detail=f"methodology {methodology.name}",
                     hint="Mã chỉ số xem bằng: chiso methodology show " + methodology.name,
                 )
-        peers_rows = [
-            r
-            for r in q.unit_rows(self.store, [info.snapshot_id])
-            if r["kind"] == published.kind and r["parent_code"] == latest["parent_code"]
-        ]
-        ranks = competition_ranks([q.plain(r["total"]) for r in peers_rows])
-        rank = next((rk for r, rk in zip(peers_rows, ranks, strict=True) if r["unit_code"] == unit), None)
         lost = sum((e.lost for e in explanations if e.lost is not None), Decimal(0))
-        return UnitExplanation(
-            published, info, methodology, explanations, self.bands.of(published.total), rank, len(peers_rows), lost
+        return UnitExplanation(view, methodology, explanations, lost)
+
+    # -- results for reports and pages --------------------------------------------------------------------
+    def _require_official(self, source: str) -> None:
+        if source != "official":
+            raise NoDataError(
+                "Chưa có số liệu tạm tính từ hồ sơ",
+                hint="Nạp dữ liệu hồ sơ (chiso ingest) rồi tính (chiso compute) trước khi dùng --source local.",
+            )
+
+    def _origin(self, ids: Sequence[str]) -> Origin:
+        infos = q.snapshots(self.store, snapshot_ids=list(ids))
+        if not infos:
+            raise NoDataError("Không có bộ số liệu")
+        latest = max(infos, key=lambda i: i.captured_at)
+        files = sorted({i.file_name for i in infos})
+        return Origin(
+            source=Source.OFFICIAL,
+            period=latest.period,
+            cutoff=latest.captured_at,
+            methodology=latest.methodology,
+            label=", ".join(files),
+            snapshot_ids=tuple(i.snapshot_id for i in infos),
         )
+
+    def _views(self, ids: Sequence[str], parent: str | None, kind: str, *, unit: str | None = None) -> list[UnitView]:
+        """Unit views of one kind and parent from the given snapshots (ranked among themselves)."""
+        origin = self._origin(ids)
+        methodology = load_methodology(origin.methodology)
+        rows = [r for r in q.unit_rows(self.store, ids) if r["kind"] == kind and r["parent_code"] == parent]
+        ranks = competition_ranks([q.plain(r["total"]) for r in rows])
+        wanted = [(r, rk) for r, rk in zip(rows, ranks, strict=True) if unit is None or r["unit_code"] == unit]
+        published = {
+            (p.snapshot, p.unit): p
+            for p in q.published_units(self.store, ids, units=[r["unit_code"] for r, _ in wanted])
+        }
+        views = []
+        for r, rank in wanted:
+            p = published[(r["snapshot_id"], r["unit_code"])]
+            groups = {}
+            for g in methodology.groups:
+                pg = p.group(g.code)
+                groups[g.code] = GroupScore(g.code, pg.score if pg else None, g.max)
+            views.append(
+                UnitView(
+                    unit=p.unit,
+                    name=p.name,
+                    kind=p.kind,
+                    parent=parent,
+                    total=p.total,
+                    band=self.bands.of(p.total),
+                    rank=rank,
+                    peers=len(rows),
+                    groups=groups,
+                    lines=lines_from_published(p, methodology),
+                    origin=origin,
+                    portal_rank=r["portal_rank"],
+                    itemised=p.itemised,
+                )
+            )
+        return views
+
+    def results(
+        self, *, period: Period | None = None, parent: str | None = None, kind: str = "all", source: str = "official"
+    ) -> ResultSet:
+        """Every unit of ``parent`` for ``period`` with groups and metric lines (appendix, pages)."""
+        self._require_official(source)
+        parent_code = self._resolve_parent(parent, period)
+        chosen = period or self.latest_period(parent_code)
+        present = self._kinds_present(parent_code, chosen.key)
+        kinds = present if kind in ("all", "apart") else [k for k in present if k == kind]
+        if not kinds:
+            raise NoDataError(f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}")
+        views: list[UnitView] = []
+        ids: list[str] = []
+        for k in kinds:
+            picked = self._pick_snapshots(parent_code, chosen.key, (k,))
+            ids.extend(picked)
+            views.extend(self._views(picked, parent_code, k))
+        origin = self._origin(ids)
+        return ResultSet(chosen, parent_code, load_methodology(origin.methodology), origin, views)
+
+    def unit_info(self, code: str) -> UnitInfo:
+        for u in q.known_units(self.store):
+            if u["unit_code"] == code:
+                return UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
+        raise UnknownUnitError(f"Không có đơn vị mã {code} trong kho", hint="Xem danh sách đơn vị bằng: chiso units")
+
+    def children(self, code: str) -> list[UnitInfo]:
+        return [
+            UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
+            for u in q.known_units(self.store)
+            if u["parent_code"] == code
+        ]
+
+    def total_history(self, unit: str) -> list[tuple[str, datetime, Decimal | None]]:
+        """(period, capture time, total) of every published row of ``unit``, oldest first (trend charts)."""
+        return [(r["period"], r["captured_at"], q.plain(r["total"])) for r in q.unit_snapshots(self.store, unit)]

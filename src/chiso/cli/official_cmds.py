@@ -392,21 +392,22 @@ def explain_cmd(
         }
         for e in x.explanations
     ]
+    v = x.view
     if fmt is Format.JSON:
         print_json(
             {
-                "unit": x.unit.unit,
-                "name": x.unit.name,
-                "kind": x.unit.kind,
-                "total": x.unit.total,
-                "band": x.band.label if x.band else None,
-                "rank": x.rank,
-                "peers": x.peers,
-                "groups": {g.code: g.score for g in x.unit.groups},
-                "period": x.snapshot.period,
-                "captured_at": x.snapshot.captured_at,
+                "unit": v.unit,
+                "name": v.name,
+                "kind": v.kind,
+                "total": v.total,
+                "band": v.band.label if v.band else None,
+                "rank": v.rank,
+                "peers": v.peers,
+                "groups": {code: g.score for code, g in v.groups.items()},
+                "period": v.origin.period,
+                "captured_at": v.origin.cutoff,
                 "methodology": x.methodology.name,
-                "source": "official",
+                "source": str(v.origin.source),
                 "lost": x.lost_total,
                 "metrics": metrics,
             }
@@ -415,30 +416,18 @@ def explain_cmd(
     if fmt is Format.CSV:
         print_csv(
             metrics,
-            [
-                "group",
-                "code",
-                "name",
-                "numerator",
-                "denominator",
-                "ratio",
-                "target",
-                "score",
-                "max",
-                "lost",
-                "status",
-                "basis",
-                "restore",
-            ],
-        )
+            ["group", "code", "name", "numerator", "denominator", "ratio", "target", "score", "max", "lost", "status",
+             "basis", "restore"],
+        )  # fmt: skip
         return
-    kind = UnitKind(x.unit.kind).label if x.unit.kind in UnitKind._value2member_map_ else x.unit.kind
-    console.print(f"[bold]{x.unit.name}[/] ({x.unit.unit}) — {Period.parse(x.snapshot.period).label}")
+    kind = UnitKind(v.kind).label if v.kind in UnitKind._value2member_map_ else v.kind
+    console.print(f"[bold]{v.name}[/] ({v.unit}) — {Period.parse(v.origin.period).label}")
+    source = "số liệu tạm tính" if v.origin.is_estimate else "số liệu Cổng DVCQG"
     console.print(
-        f"Tổng điểm {number(x.unit.total, trim=False)}/100"
-        + (f", xếp loại {x.band.label}" if x.band else "")
-        + (f", hạng {x.rank}/{x.peers} {kind}" if x.rank else "")
-        + f"; số liệu Cổng DVCQG lúc {vn_time(x.snapshot.captured_at)}; phương pháp {x.methodology.name}."
+        f"Tổng điểm {number(v.total, trim=False)}/100"
+        + (f", xếp loại {v.band.label}" if v.band else "")
+        + (f", hạng {v.rank}/{v.peers} {kind}" if v.rank else "")
+        + f"; {source} lúc {vn_time(v.origin.cutoff)}; phương pháp {x.methodology.name}."
     )
     t = Table(show_lines=True)
     for h in ("Nhóm", "Chỉ số", "Tử số/Mẫu số", "Tỷ lệ", "Quy tắc", "Điểm", "Tối đa", "Mất", "Cách lấy lại điểm"):

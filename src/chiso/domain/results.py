@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -10,6 +11,26 @@ from enum import StrEnum
 class Source(StrEnum):
     OFFICIAL = "official"  # published by the national portal
     LOCAL = "local"  # computed by chiso from the one-stop system's dossiers ('số liệu tạm tính')
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a set of figures comes from: official (a portal snapshot) or local (computed from dossiers).
+
+    ``cutoff`` is the data cut-off time: the portal capture for official figures, the newest dossier state
+    ingested for local ones. Local figures must be shown as 'số liệu tạm tính'.
+    """
+
+    source: Source
+    period: str
+    cutoff: datetime | None
+    methodology: str
+    label: str = ""
+    snapshot_ids: tuple[str, ...] = ()
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.source is Source.LOCAL
 
 
 class Provenance(StrEnum):
