@@ -92,8 +92,16 @@ TABLES: dict[str, Schema] = {
 }
 
 
+def register_tables(schemas: dict[str, Schema]) -> None:
+    """Add the tables of another module (e.g. accounts) to the registry; names must not collide."""
+    for name, schema in schemas.items():
+        if name in TABLES and TABLES[name] != schema:
+            raise ValueError(f"table {name} registered twice with different schemas")
+        TABLES[name] = schema
+
+
 def ensure_tables(con: ibis.BaseBackend) -> None:
-    """Create the tables that do not exist yet; record the schema version once."""
+    """Create the registered tables that do not exist yet; record the schema version once."""
     existing = set(con.list_tables())
     for name, schema in TABLES.items():
         if name not in existing:
