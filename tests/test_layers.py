@@ -10,14 +10,21 @@ LAYERS = {
     "chiso.formatting": 0,
     "chiso.domain": 0,
     "chiso.settings": 1,
+    "chiso.workdays": 1,
+    "chiso.seeds": 1,
     "chiso.methodology": 1,
     "chiso.scoring": 2,
     "chiso.store": 3,
     "chiso.official": 3,
+    "chiso.ingest": 3,
+    "chiso.engine": 3,
+    "chiso.generate": 3,
     "chiso.workspace": 4,
     "chiso.wording": 4,
     "chiso.cli": 5,
     "chiso.demo_data": 5,
+    "chiso.report": 5,
+    "chiso.web": 5,
 }
 
 

@@ -6,6 +6,7 @@ Decimal comma and dot thousands separator ('1.065.150', '63,31'), percentages ('
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -92,3 +93,10 @@ def signed(value: Number | None, places: int = 2) -> str:
     if d > 0:
         return "+" + number(d, places)
     return number(d, places)
+
+
+def fold(text: object) -> str:
+    """A heading without case, diacritics or punctuation: 'Mã hồ sơ' → 'MA_HO_SO', 'MaHoSo' → 'MAHOSO'."""
+    raw = str(text or "").strip().replace("đ", "d").replace("Đ", "D")
+    plain = "".join(c for c in unicodedata.normalize("NFD", raw) if unicodedata.category(c) != "Mn")
+    return re.sub(r"[^A-Z0-9]+", "_", plain.upper()).strip("_")

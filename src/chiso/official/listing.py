@@ -14,7 +14,6 @@ The period of a sheet comes from ``--period``, else from the sheet's name and th
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +24,7 @@ from chiso.domain.periods import Period, PeriodKind
 from chiso.domain.results import PublishedGroup
 from chiso.domain.units import UnitKind, kind_from_loai_coquan, kind_from_name
 from chiso.errors import PeriodError
+from chiso.formatting import fold
 from chiso.methodology.model import Methodology
 from chiso.official.bundle import ParsedSnapshot, ParsedUnit
 from chiso.official.values import BadValueError, decimal_or_none, int_or_none, refuse, text_or_none
@@ -88,9 +88,7 @@ _YEAR_MONTH = re.compile(r"(?:^|[^0-9])(20\d{2})[_\-.](\d{1,2})(?:[^0-9]|$)")
 
 
 def normalise_header(text: Any) -> str:
-    raw = str(text or "").strip().replace("đ", "d").replace("Đ", "D")
-    plain = "".join(c for c in unicodedata.normalize("NFD", raw) if unicodedata.category(c) != "Mn")
-    return re.sub(r"[^A-Z0-9]+", "_", plain.upper()).strip("_")
+    return fold(text)
 
 
 def period_numbers_from_name(name: str) -> tuple[int, int] | None:

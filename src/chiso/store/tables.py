@@ -91,6 +91,175 @@ TABLES: dict[str, Schema] = {
     ),
 }
 
+# -- local layer: what the one-stop system's files hold (docs/ingest-formats.md) -----------------------------
+DOSSIER_COLUMNS = {
+    "dossier_code": "string",
+    "unit_code": "string",
+    "procedure_code": "string",
+    "procedure_name": "string",
+    "field_code": "string",
+    "channel": "int8",
+    "applicant_type": "int8",
+    "submitted_at": TS,
+    "received_at": TS,
+    "due_at": TS,
+    "finished_at": TS,
+    "returned_at": TS,
+    "rejected_at": TS,
+    "status": "int8",
+    "supplement_count": "int16",
+    "supplement_first_at": TS,
+    "paused_seconds": "int64",
+    "digitised": "boolean",
+    "reused": "boolean",
+    "from_personal_store": "boolean",
+    "result_to_personal_store": "boolean",
+    "vneid": "boolean",
+    "citizen_db": "boolean",
+    "paid_online": "int8",
+    "fee_total": NUM,
+    "fee_items": "int16",
+    "e_result": "boolean",
+    "synced": "boolean",
+    "certified_copy": "boolean",
+    "e_certified": "boolean",
+    "dissatisfied": "boolean",
+    # provenance of the row
+    "state_at": TS,  # the newest time the row knows about: which version is newest
+    "ingest_id": "int64",
+    "source_row": "int64",
+}
+
+TABLES.update(
+    {
+        "ingest_run": ibis.schema(
+            {
+                "ingest_id": "int64",
+                "file_name": "string",
+                "file_path": "string",
+                "file_id": "string",  # SHA-256 of the bytes
+                "kind": "string",  # dossiers | steps | procedures | units | petitions
+                "format": "string",
+                "rows_read": "int64",
+                "rows_stored": "int64",
+                "rows_rejected": "int64",
+                "started_at": TS,
+                "finished_at": TS,
+                "warnings": "string",
+            }
+        ),
+        "ingest_reject": ibis.schema(
+            {
+                "ingest_id": "int64",
+                "file_name": "string",
+                "row": "int64",
+                "field": "string",
+                "value": "string",
+                "reason": "string",
+            }
+        ),
+        "dossier_version": ibis.schema(DOSSIER_COLUMNS),  # every state ever ingested
+        # the newest state of each dossier, with its end of processing and where its deadline came from
+        "dossier": ibis.schema({**DOSSIER_COLUMNS, "end_at": TS, "due_computed": "boolean"}),
+        "dossier_step": ibis.schema(
+            {
+                "dossier_code": "string",
+                "status": "int8",
+                "at": TS,
+                "department": "string",
+                "ingest_id": "int64",
+                "source_row": "int64",
+            }
+        ),
+        "procedure_version": ibis.schema(
+            {
+                "procedure_code": "string",
+                "name": "string",
+                "field_code": "string",
+                "field_name": "string",
+                "levels": "string",  # '#'-separated: tinh, huyen, xa
+                "online_level": "int8",  # 4 toàn trình, 3 một phần, 2 không
+                "full_online_eligible": "boolean",
+                "has_fee": "boolean",
+                "fee_amount": NUM,
+                "paper_result": "boolean",
+                "processing_time": NUM,
+                "time_unit": "string",
+                "citizen_target": "boolean",
+                "ingest_id": "int64",
+            }
+        ),
+        "unit_version": ibis.schema(
+            {
+                "unit_code": "string",
+                "unit_name": "string",
+                "kind": "string",
+                "parent_code": "string",
+                "source": "string",  # seed:<set> | file
+                "ingest_id": "int64",
+            }
+        ),
+        "petition_version": ibis.schema(
+            {
+                "petition_code": "string",
+                "unit_code": "string",
+                "received_at": TS,
+                "due_at": TS,
+                "handled_at": TS,
+                "status": "string",  # open | handled | rejected
+                "category": "string",  # tthc | staff | other
+                "likes": "int32",
+                "dislikes": "int32",
+                "reraised": "boolean",
+                "ingest_id": "int64",
+                "source_row": "int64",
+            }
+        ),
+        "calendar_override": ibis.schema({"day": "date", "kind": "string", "note": "string"}),
+        # local results: one run per (period, computation); never overwritten
+        "local_run": ibis.schema(
+            {
+                "run_id": "string",
+                "period": "string",
+                "period_start": "date",
+                "period_end": "date",
+                "computed_at": TS,
+                "cutoff": TS,  # newest dossier state used
+                "methodology": "string",
+                "ingest_high": "int64",  # newest ingest_id included: stale when a newer ingest exists
+                "on_time_rule": "string",
+            }
+        ),
+        "local_unit": ibis.schema(
+            {
+                "run_id": "string",
+                "unit_code": "string",
+                "unit_name": "string",
+                "kind": "string",
+                "parent_code": "string",
+                "total": NUM,
+                "scored_max": NUM,
+                "complete": "boolean",
+            }
+        ),
+        "local_metric": ibis.schema(
+            {
+                "run_id": "string",
+                "unit_code": "string",
+                "group_code": "string",
+                "metric_code": "string",
+                "numerator": NUM,
+                "denominator": NUM,
+                "ratio": NUM,
+                "score": NUM,
+                "max": NUM,
+                "status": "string",
+                "note": "string",
+            }
+        ),
+    }
+)
+
 
 def register_tables(schemas: dict[str, Schema]) -> None:
     """Add the tables of another module (e.g. accounts) to the registry; names must not collide."""
