@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from chiso import serialize
 from chiso.cli.output import Format, console, err_console, print_csv, print_json, write_xlsx
 from chiso.domain.periods import Period
 from chiso.domain.times import parse_instant, vn_time
@@ -135,45 +136,18 @@ def verify(
             raise ChisoError(f"Ngưỡng không hợp lệ: {tolerance}") from exc
     res = ws.verify(tolerance=tol, period=_period(period, False))
     v = res.verification
-    info = res.snapshots
-
-    def ctx_of(sid: str) -> dict[str, Any]:
-        s = info.get(sid)
-        return {"snapshot": sid, "period": s.period if s else None, "file": s.file_name if s else None}
-
-    mismatches = [
-        {
-            "unit": x.unit,
-            "metric": x.item,
-            "level": x.level,
-            "expected": x.expected,
-            "computed": x.computed,
-            "difference": x.difference,
-            "cause": x.cause,
-            **ctx_of(x.snapshot),
-        }
-        for x in v.mismatches
-    ]
-    unchecked = [
-        {
-            "unit": u.unit,
-            "item": u.item,
-            "reason": u.reason,
-            "implied": u.implied,
-            "count": u.count,
-            **ctx_of(u.snapshot),
-        }
-        for u in v.unchecked
-    ]
+    data = serialize.verification(res)
+    mismatches, unchecked = data["mismatches"], data["unchecked"]
     if fmt is Format.JSON:
-        print_json({"checked": v.checked, "tolerance": res.tolerance, "mismatches": mismatches, "unchecked": unchecked})
+        print_json(data)
     elif fmt is Format.CSV:
         print_csv(
             mismatches, ["file", "period", "unit", "metric", "level", "expected", "computed", "difference", "cause"]
         )
     else:
         console.print(
-            f"Đã kiểm tra {integer(v.checked)} phép tính trên {len(info)} bộ số liệu (ngưỡng {number(res.tolerance)}): "
+            f"Đã kiểm tra {integer(v.checked)} phép tính trên {len(res.snapshots)} bộ số liệu "
+            f"(ngưỡng {number(res.tolerance)}): "
             f"[{'red' if v.mismatches else 'green'}]{len(v.mismatches)} sai lệch[/], "
             f"{len(v.unchecked)} mục không kiểm tra được."
         )
@@ -214,37 +188,6 @@ RANK_COLUMNS = [
 ]  # fmt: skip
 
 
-def ranking_rows(r: Ranking) -> list[dict[str, Any]]:
-    out = []
-    for table in r.tables:
-        for row in table.rows:
-            out.append(
-                {
-                    "unit": row.unit,
-                    "name": row.name,
-                    "kind": row.kind,
-                    "total": row.total,
-                    "band": row.band.label if row.band else None,
-                    "band_code": str(row.band) if row.band else None,
-                    "rank": row.rank,
-                    "value": row.value,
-                    "by": r.by,
-                    "groups": row.groups,
-                    "score_change": row.change.score if row.change else None,
-                    "rank_change": row.change.rank if row.change else None,
-                    "previous_score": row.change.previous_score if row.change else None,
-                    "previous_rank": row.change.previous_rank if row.change else None,
-                    "compared_with": table.baseline,
-                    "portal_rank": row.portal_rank,
-                    "portal_group_rank": row.portal_group_rank,
-                    "period": r.period.key,
-                    "parent": r.parent,
-                    "captured_at": table.captured_at,
-                }
-            )
-    return out
-
-
 def ranking(
     ctx: typer.Context,
     period: str = typer.Option(None, "--period", help="Kỳ (2025-10, 2025-Q3, 2025); mặc định kỳ mới nhất."),
@@ -265,7 +208,7 @@ def ranking(
     """Xếp hạng các đơn vị theo tổng điểm hoặc theo nhóm; điểm bằng nhau cùng hạng."""
     ws = workspace(ctx)
     r = ws.ranking(period=_period(period, ytd), parent=parent, kind=kind.lower(), by=by, compare=compare)
-    rows = ranking_rows(r)
+    rows = serialize.ranking_rows(r)
     fmt = fmt.lower()
     if fmt == "json":
         _emit_text(out, rows, json_=True)
@@ -372,46 +315,10 @@ def explain_cmd(
     """Điểm bị mất theo từng chỉ số, sắp theo số điểm mất, và cách lấy lại."""
     ws = workspace(ctx)
     x = ws.explain(unit.strip(), period=_period(period, ytd), metric=metric)
-    metrics = [
-        {
-            "code": e.line.code,
-            "group": e.line.group,
-            "name": e.line.name,
-            "numerator": e.line.numerator,
-            "denominator": e.line.denominator,
-            "ratio": None if e.line.ratio is None else float(round(e.line.ratio * 100, 2)),
-            "target": e.target_percent,
-            "rule": rule_text(e),
-            "score": e.line.score,
-            "max": e.line.max,
-            "lost": e.lost,
-            "status": str(e.line.status),
-            "basis": str(e.line.basis),
-            "provenance": str(e.line.metric.evidence.rule.label) if e.line.metric else None,
-            "restore": restore_sentence(e),
-        }
-        for e in x.explanations
-    ]
+    metrics = [serialize.explanation_line(e) for e in x.explanations]
     v = x.view
     if fmt is Format.JSON:
-        print_json(
-            {
-                "unit": v.unit,
-                "name": v.name,
-                "kind": v.kind,
-                "total": v.total,
-                "band": v.band.label if v.band else None,
-                "rank": v.rank,
-                "peers": v.peers,
-                "groups": {code: g.score for code, g in v.groups.items()},
-                "period": v.origin.period,
-                "captured_at": v.origin.cutoff,
-                "methodology": x.methodology.name,
-                "source": str(v.origin.source),
-                "lost": x.lost_total,
-                "metrics": metrics,
-            }
-        )
+        print_json(serialize.explanation(x))
         return
     if fmt is Format.CSV:
         print_csv(
@@ -474,14 +381,7 @@ def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--form
     """Lịch sử nhập: các tệp và bộ số liệu đã lưu (không bao giờ bị ghi đè)."""
     ws = workspace(ctx)
     snaps = ws.snapshots()
-    rows = [
-        {
-            "snapshot": s.snapshot_id, "file": s.file_name, "sheet": s.sheet, "period": s.period, "scope": s.scope,
-            "units": s.units, "captured_at": s.captured_at, "captured_basis": s.captured_basis,
-            "methodology": s.methodology, "shape": s.shape,
-        }
-        for s in snaps
-    ]  # fmt: skip
+    rows = serialize.snapshot_rows(snaps)
     if fmt is Format.JSON:
         print_json({"files": ws.files(), "snapshots": rows})
     elif fmt is Format.CSV:

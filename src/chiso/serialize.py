@@ -1,0 +1,195 @@
+"""Plain-data shapes of results, shared by the command line's ``--format json`` and the web API.
+
+Both edges call these functions so that a figure reads the same in ``chiso ranking --format json`` and in
+``GET /api/v1/ranking`` (docs/cli.md, 'JSON contracts'). ``to_jsonable`` turns the result into JSON values:
+exact decimals become ints or floats, times ISO strings, enums their values.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from chiso.scoring.explain import Explanation
+from chiso.wording import restore_sentence, rule_text
+from chiso.workspace import Ranking, UnitExplanation, UnitView, VerifyResult
+
+
+def to_jsonable(value: Any) -> Any:
+    """JSON values: Decimal/Fraction → int or float, datetime/date → ISO, StrEnum → value, containers recursed."""
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+        if value != value.to_integral_value():
+            return float(round(value, 6))
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 10**15 else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value
+
+
+# -- ranking -----------------------------------------------------------------------------------------------
+def ranking_rows(r: Ranking) -> list[dict[str, Any]]:
+    """One object per ranked unit, every table of the ranking in order (``chiso ranking --format json``)."""
+    out = []
+    for table in r.tables:
+        for row in table.rows:
+            out.append(
+                {
+                    "unit": row.unit,
+                    "name": row.name,
+                    "kind": row.kind,
+                    "total": row.total,
+                    "band": row.band.label if row.band else None,
+                    "band_code": str(row.band) if row.band else None,
+                    "rank": row.rank,
+                    "value": row.value,
+                    "by": r.by,
+                    "groups": row.groups,
+                    "score_change": row.change.score if row.change else None,
+                    "rank_change": row.change.rank if row.change else None,
+                    "previous_score": row.change.previous_score if row.change else None,
+                    "previous_rank": row.change.previous_rank if row.change else None,
+                    "compared_with": table.baseline,
+                    "portal_rank": row.portal_rank,
+                    "portal_group_rank": row.portal_group_rank,
+                    "period": r.period.key,
+                    "parent": r.parent,
+                    "captured_at": table.captured_at,
+                }
+            )
+    return out
+
+
+# -- explain -----------------------------------------------------------------------------------------------
+def explanation_line(e: Explanation) -> dict[str, Any]:
+    """One metric of an explanation: counts, ratio and target in percent, points, what restores them."""
+    line = e.line
+    return {
+        "code": line.code,
+        "group": line.group,
+        "name": line.name,
+        "numerator": line.numerator,
+        "denominator": line.denominator,
+        "ratio": None if line.ratio is None else float(round(line.ratio * 100, 2)),
+        "target": e.target_percent,
+        "rule": rule_text(e),
+        "score": line.score,
+        "max": line.max,
+        "lost": e.lost,
+        "status": str(line.status),
+        "basis": str(line.basis),
+        "provenance": str(line.metric.evidence.rule.label) if line.metric else None,
+        "restore": restore_sentence(e),
+    }
+
+
+def explanation(x: UnitExplanation) -> dict[str, Any]:
+    """``chiso explain --format json``."""
+    v = x.view
+    return {
+        "unit": v.unit,
+        "name": v.name,
+        "kind": v.kind,
+        "total": v.total,
+        "band": v.band.label if v.band else None,
+        "rank": v.rank,
+        "peers": v.peers,
+        "groups": {code: g.score for code, g in v.groups.items()},
+        "period": v.origin.period,
+        "captured_at": v.origin.cutoff,
+        "methodology": x.methodology.name,
+        "source": str(v.origin.source),
+        "lost": x.lost_total,
+        "metrics": [explanation_line(e) for e in x.explanations],
+    }
+
+
+# -- results (compute) -------------------------------------------------------------------------------------
+def unit_result(v: UnitView) -> dict[str, Any]:
+    """One unit of a result set (``chiso compute --format json``): totals, groups and metric figures."""
+    return {
+        "unit": v.unit,
+        "name": v.name,
+        "kind": v.kind,
+        "parent": v.parent,
+        "total": v.total,
+        "band": v.band.label if v.band else None,
+        "rank": v.rank,
+        "peers": v.peers,
+        "groups": {code: g.score for code, g in v.groups.items()},
+        "metrics": [
+            {
+                "code": line.code,
+                "group": line.group,
+                "numerator": line.numerator,
+                "denominator": line.denominator,
+                "ratio": None if line.ratio is None else float(round(line.ratio * 100, 2)),
+                "score": line.score,
+                "max": line.max,
+                "status": str(line.status),
+            }
+            for line in v.lines
+        ],
+        "period": v.origin.period,
+        "source": str(v.origin.source),
+        "cutoff": v.origin.cutoff,
+    }
+
+
+# -- verify ------------------------------------------------------------------------------------------------
+def verification(res: VerifyResult) -> dict[str, Any]:
+    """``chiso verify --format json``: checked, tolerance, mismatches and what could not be checked."""
+    v = res.verification
+    info = res.snapshots
+
+    def context(sid: str) -> dict[str, Any]:
+        s = info.get(sid)
+        return {"snapshot": sid, "period": s.period if s else None, "file": s.file_name if s else None}
+
+    mismatches = [
+        {
+            "unit": x.unit,
+            "metric": x.item,
+            "level": x.level,
+            "expected": x.expected,
+            "computed": x.computed,
+            "difference": x.difference,
+            "cause": x.cause,
+            **context(x.snapshot),
+        }
+        for x in v.mismatches
+    ]
+    unchecked = [
+        {
+            "unit": u.unit,
+            "item": u.item,
+            "reason": u.reason,
+            "implied": u.implied,
+            "count": u.count,
+            **context(u.snapshot),
+        }
+        for u in v.unchecked
+    ]
+    return {"checked": v.checked, "tolerance": res.tolerance, "mismatches": mismatches, "unchecked": unchecked}
+
+
+def snapshot_rows(ws_snapshots: list[Any]) -> list[dict[str, Any]]:
+    """Import history (``chiso history --format json``): one row per stored snapshot."""
+    return [
+        {
+            "snapshot": s.snapshot_id, "file": s.file_name, "sheet": s.sheet, "period": s.period, "scope": s.scope,
+            "units": s.units, "captured_at": s.captured_at, "captured_basis": s.captured_basis,
+            "methodology": s.methodology, "shape": s.shape,
+        }
+        for s in ws_snapshots
+    ]  # fmt: skip
