@@ -57,3 +57,18 @@ def real_ws(real_db: Path, tmp_path: Path) -> Iterator[Workspace]:
     w = Workspace(db=copy)
     yield w
     w.close()
+
+
+@pytest.fixture(scope="session")
+def web_db(real_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real samples plus one web user per role (tests.web_support.USERS), built once."""
+    from tests.web_support import prepare
+
+    return prepare(real_db, tmp_path_factory.mktemp("web") / "web.duckdb")
+
+
+@pytest.fixture
+def web_copy(web_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "web.duckdb"
+    shutil.copy(web_db, copy)
+    return copy

@@ -15,7 +15,7 @@ from typing import Any
 
 from chiso.scoring.explain import Explanation
 from chiso.wording import restore_sentence, rule_text
-from chiso.workspace import Ranking, UnitExplanation, UnitView, VerifyResult
+from chiso.workspace import ImportOutcome, Ranking, UnitExplanation, UnitView, VerifyResult
 
 
 def to_jsonable(value: Any) -> Any:
@@ -193,3 +193,37 @@ def snapshot_rows(ws_snapshots: list[Any]) -> list[dict[str, Any]]:
         }
         for s in ws_snapshots
     ]  # fmt: skip
+
+
+# -- imports and ingest ------------------------------------------------------------------------------------
+def import_outcome(o: ImportOutcome) -> dict[str, Any]:
+    """One file of ``chiso import-official --format json``."""
+    return {
+        "file": o.path,
+        "status": "refused" if o.error else o.report.status,  # type: ignore[union-attr]
+        "error": o.error.message if o.error else None,
+        "place": getattr(o.error, "place", None) if o.error else None,
+        "detail": o.error.detail if o.error else None,
+        "file_id": o.report.file_id if o.report else None,
+        "snapshots": [vars(s) for s in o.report.snapshots] if o.report else [],
+        "warnings": o.report.warnings if o.report else [],
+    }
+
+
+def ingest_report(r: Any) -> dict[str, Any]:
+    """One file of ``chiso ingest --format json``: rows read, stored and rejected, with the reasons."""
+    rejects = [
+        {"row": x.row, "field": x.field, "value": x.value, "reason": x.reason} for x in getattr(r, "rejects", [])
+    ]
+    return {
+        "file": r.file_name,
+        "kind": r.kind,
+        "format": r.format,
+        "rows_read": r.rows_read,
+        "rows_stored": r.rows_stored,
+        "rows_rejected": r.rows_rejected,
+        "skipped": r.skipped,
+        "rejects": rejects,
+        "rejects_csv": str(r.rejects_csv) if getattr(r, "rejects_csv", None) else None,
+        "warnings": list(getattr(r, "warnings", [])),
+    }

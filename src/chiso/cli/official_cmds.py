@@ -67,21 +67,7 @@ def import_official(
     outcomes = ws.import_official(files, period=_period(period, ytd), methodology=methodology, captured_at=moment)
     failed = [o for o in outcomes if o.error]
     if fmt is Format.JSON:
-        print_json(
-            [
-                {
-                    "file": o.path,
-                    "status": "refused" if o.error else o.report.status,  # type: ignore[union-attr]
-                    "error": o.error.message if o.error else None,
-                    "place": getattr(o.error, "place", None) if o.error else None,
-                    "detail": o.error.detail if o.error else None,
-                    "file_id": o.report.file_id if o.report else None,
-                    "snapshots": [vars(s) for s in o.report.snapshots] if o.report else [],
-                    "warnings": o.report.warnings if o.report else [],
-                }
-                for o in outcomes
-            ]
-        )
+        print_json([serialize.import_outcome(o) for o in outcomes])
     else:
         for o in outcomes:
             if o.error:

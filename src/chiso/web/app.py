@@ -1,0 +1,133 @@
+"""The application factory: middleware, static files (our CSS and JS, plotly.min.js from the plotly package),
+routers and the error handlers that turn errors into Vietnamese pages or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from chiso import __version__
+from chiso.errors import ChisoError, NoDataError, UnknownUnitError
+from chiso.web import routes_api, routes_pages
+from chiso.web.auth import LoginRequiredError
+from chiso.web.state import WebOptions, WebState
+from chiso.web.templating import render
+
+HERE = Path(__file__).parent
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
+
+DESCRIPTION = """
+API của chiso: xếp hạng, kết quả, giải thích điểm bị mất, hồ sơ phía sau từng con số, hồ sơ sắp đến hạn,
+tải lên dữ liệu, tạo công văn. Số liệu giống hệt đầu ra `--format json` của dòng lệnh.
+
+Xác thực: cookie phiên sau khi đăng nhập ở /login (gửi kèm tiêu đề `X-CSRF-Token` cho các lệnh POST), hoặc
+HTTP Basic cho các chương trình. Người dùng xem theo đơn vị chỉ thấy đơn vị mình và các đơn vị trực thuộc.
+"""
+
+
+def create_app(options: WebOptions | None = None) -> FastAPI:
+    """A new application over the store named in ``options`` (default: the settings' store)."""
+    options = options or WebOptions()
+    web = WebState(options)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        web.close()
+
+    app = FastAPI(
+        title="chiso — Bộ chỉ số phục vụ người dân, doanh nghiệp",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        swagger_ui_parameters={"defaultModelsExpandDepth": -1},
+    )
+    app.state.web = web
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=web.accounts.secret("session"),
+        session_cookie="chiso_session",
+        max_age=int(options.max_hours * 3600),
+        same_site="lax",
+        https_only=options.secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        if not request.url.path.startswith("/docs"):  # Swagger UI needs its inline script
+            response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.url.path.startswith(("/api/", "/units/", "/due", "/letters")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.mount("/static/app", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """Plotly from the installed package: charts work on an office network without internet."""
+        return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    app.include_router(routes_api.router)
+    app.include_router(routes_pages.router)
+    _errors(app)
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str, hint: str | None = None, detail: str | None = None) -> Response:
+    if _is_api(request):
+        body = {"error": message, "status": status, "hint": hint, "detail": detail}
+        return JSONResponse(body, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message, "hint": hint}, status_code=status)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequiredError)
+    async def login_required(request: Request, exc: LoginRequiredError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "Cần đăng nhập", "status": 401}, status_code=401)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target)}" + ("&expired=1" if exc.expired else ""), 303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = "Không tìm thấy trang này" if exc.detail == "Not Found" else str(exc.detail)
+        response = _error(request, exc.status_code, message)
+        for k, v in (exc.headers or {}).items():
+            response.headers[k] = v
+        return response
+
+    @app.exception_handler(ChisoError)
+    async def chiso_error(request: Request, exc: ChisoError) -> Response:
+        status = 404 if isinstance(exc, UnknownUnitError | NoDataError) else 400
+        return _error(request, status, exc.message, exc.hint, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        fields = "; ".join(".".join(str(x) for x in e.get("loc", ())) + f": {e.get('msg')}" for e in exc.errors())
+        return _error(request, 422, "Tham số không hợp lệ", detail=fields)

@@ -1,0 +1,162 @@
+"""The local layer as pages and API see it: dossiers behind a number, dossiers due soon, local beside official.
+
+Each function checks the unit through the request context first (callers do too) and drops any row of a unit
+the user may not see. Rows hold no personal data: the workspace drops it at ingest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from fastapi import HTTPException
+from fastapi.responses import StreamingResponse
+
+from chiso.domain.periods import Period
+from chiso.domain.times import VN_TZ
+from chiso.serialize import to_jsonable
+from chiso.web.context import Ctx
+
+CSV_PAGE = 2000
+
+
+def _method(ctx: Ctx, name: str) -> Callable[..., Any]:
+    fn = getattr(ctx.ws, name, None)
+    if fn is None:
+        raise HTTPException(501, "Phiên bản này chưa có số liệu tạm tính từ hồ sơ")
+    return fn  # type: ignore[no-any-return]
+
+
+def available(ctx: Ctx) -> bool:
+    return hasattr(ctx.ws, "dossiers")
+
+
+def current_month() -> Period:
+    today = datetime.now(VN_TZ).date()
+    return Period.month(today.year, today.month)
+
+
+def dossiers(
+    ctx: Ctx,
+    unit: str,
+    period: Period | None,
+    metric: str | None,
+    gap_only: bool,
+    status: str | None,
+    search: str | None,
+    page: int,
+    page_size: int,
+) -> Any:
+    ctx.unit(unit)
+    fn = _method(ctx, "dossiers")
+    return fn(
+        unit,
+        period=period or current_month(),
+        metric=metric or None,
+        gap_only=gap_only,
+        status=status or None,
+        search=search or None,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _scoped_rows(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if ctx.user.whole_scope:
+        return rows
+    return [r for r in rows if "unit_code" not in r or ctx.allowed(str(r["unit_code"]))]
+
+
+def dossier_page_dict(p: Any, ctx: Ctx) -> dict[str, Any]:
+    rows = _scoped_rows(ctx, list(p.rows))
+    return {
+        "columns": list(p.columns),
+        "rows": rows,
+        "total": p.total,
+        "page": p.page,
+        "page_size": p.page_size,
+        "metric": p.metric,
+        "reason": p.reason,
+    }
+
+
+def dossiers_csv_response(
+    ctx: Ctx,
+    unit: str,
+    period: Period | None,
+    metric: str | None,
+    gap_only: bool,
+    status: str | None,
+    search: str | None,
+) -> StreamingResponse:
+    """Every page of the list as CSV (UTF-8 with BOM so that Excel reads the diacritics)."""
+    first = dossiers(ctx, unit, period, metric, gap_only, status, search, 1, CSV_PAGE)
+    columns = list(first.columns)
+
+    def lines() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        buffer.write("\ufeff")
+        writer.writeheader()
+        page, current = 1, first
+        while True:
+            for row in _scoped_rows(ctx, list(current.rows)):
+                writer.writerow({k: _cell(row.get(k)) for k in columns})
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            if page * CSV_PAGE >= current.total or not current.rows:
+                break
+            page += 1
+            current = dossiers(ctx, unit, period, metric, gap_only, status, search, page, CSV_PAGE)
+
+    chosen = (period or current_month()).key
+    name = f"ho-so-{unit}-{chosen}{'-' + metric if metric else ''}.csv"
+    ctx.audit("export", unit, f"{name}; {first.total} hồ sơ")
+    return StreamingResponse(
+        lines(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _cell(value: Any) -> Any:
+    value = to_jsonable(value)
+    return "" if value is None else value
+
+
+def due_items(ctx: Ctx, unit: str, within_hours: float = 16, now: datetime | None = None) -> list[dict[str, Any]]:
+    ctx.unit(unit)
+    fn = _method(ctx, "due_soon")
+    items = fn(unit, now=now, within_hours=within_hours)
+    out = []
+    for it in items:
+        if not ctx.allowed(it.unit_code):
+            continue
+        out.append(
+            {
+                "dossier_code": it.dossier_code,
+                "unit_code": it.unit_code,
+                "unit_name": it.unit_name,
+                "procedure_code": it.procedure_code,
+                "procedure_name": it.procedure_name,
+                "received_at": it.received_at,
+                "due_at": it.due_at,
+                "state": it.state,
+                "hours_left": it.hours_left,
+            }
+        )
+    return out
+
+
+def compare(ctx: Ctx, unit: str, period: Period | None) -> list[dict[str, Any]]:
+    ctx.unit(unit)
+    fn = _method(ctx, "compare")
+    lines = fn(unit, period=period or current_month())
+    return [line if isinstance(line, dict) else dict(vars(line)) for line in lines]
+
+
+def ingest_history(ctx: Ctx) -> list[dict[str, Any]]:
+    fn = getattr(ctx.ws, "ingest_history", None)
+    return list(fn()) if fn is not None else []

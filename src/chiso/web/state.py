@@ -1,0 +1,121 @@
+"""What the running application holds: options, one workspace per worker thread, accounts, a result cache.
+
+DuckDB connections are not shared between threads: each worker thread opens its own workspace on the same
+store. Results (rankings, result sets, explanations) are cached until the data changes: the cache compares a
+cheap 'data version' (files imported, ingest runs) at most every ``VERSION_SECONDS``, and writes made through
+the application clear it at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from chiso.accounts import Accounts
+from chiso.workspace import Workspace
+
+T = TypeVar("T")
+
+
+@dataclass
+class WebOptions:
+    db: str | None = None
+    data_dir: Path | None = None  # uploads and generated letters; default: 'chiso-web' beside the store
+    idle_minutes: float = 30  # a session unused this long expires
+    max_hours: float = 12  # a session expires this long after login, used or not
+    secure_cookies: bool = False  # set when served over HTTPS
+    home: str | None = None  # the unit pages open on when a user has none
+
+
+@dataclass
+class Cache:
+    entries: dict[Hashable, Any] = field(default_factory=dict)
+    version: Any = None
+    checked: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    MAX_ENTRIES = 512
+
+
+class WebState:
+    VERSION_SECONDS = 2.0
+
+    def __init__(self, options: WebOptions) -> None:
+        self.options = options
+        self._local = threading.local()
+        self.main = Workspace(db=options.db)
+        self.accounts = Accounts(self.main)
+        self.cache = Cache()
+        self.write_lock = threading.Lock()
+        self.clock: Callable[[], float] = time.time  # tests move time forward to expire sessions
+        self._all: list[Workspace] = [self.main]
+        self._all_lock = threading.Lock()
+        self._local.ws = self.main
+        # login throttling and verified Basic credentials (user, valid until), per application
+        self.memory_lock = threading.Lock()
+        self.failures: dict[str, list[float]] = {}
+        self.basic_cache: dict[str, tuple[Any, float]] = {}
+
+    @property
+    def data_dir(self) -> Path:
+        if self.options.data_dir is not None:
+            return self.options.data_dir
+        target = self.main.settings.db
+        if "://" in target:
+            return Path("chiso-web").resolve()
+        return Path(target).resolve().parent / "chiso-web"
+
+    def ws(self) -> Workspace:
+        """This thread's workspace (opened on first use)."""
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            ws = Workspace(db=self.options.db)
+            self._local.ws = ws
+            with self._all_lock:
+                self._all.append(ws)
+        return ws
+
+    def close(self) -> None:
+        with self._all_lock:
+            for ws in self._all:
+                ws.close()
+            self._all.clear()
+
+    # -- cache -------------------------------------------------------------------------------------------
+    def _data_version(self) -> tuple[Any, ...]:
+        ws = self.ws()
+        parts: list[Any] = [len(ws.files())]
+        history = getattr(ws, "ingest_history", None)
+        if history is not None:
+            runs = history()
+            parts.append((len(runs), str(runs[0]) if runs else ""))
+        return tuple(parts)
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` once per key until the data changes."""
+        c = self.cache
+        now = time.monotonic()
+        if now - c.checked > self.VERSION_SECONDS:
+            version = self._data_version()
+            with c.lock:
+                c.checked = now
+                if version != c.version:
+                    c.entries.clear()
+                    c.version = version
+        with c.lock:
+            if key in c.entries:
+                return c.entries[key]  # type: ignore[no-any-return]
+        value = compute()
+        with c.lock:
+            if len(c.entries) >= c.MAX_ENTRIES:
+                c.entries.clear()
+            c.entries[key] = value
+        return value
+
+    def invalidate(self) -> None:
+        with self.cache.lock:
+            self.cache.entries.clear()
+            self.cache.checked = 0.0
