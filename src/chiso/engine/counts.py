@@ -134,11 +134,11 @@ def petition_sums(petitions: ir.Table, window: Window) -> ir.Table:
     inside = t.received_at.notnull() & (t.received_at >= lit(window.start)) & (t.received_at < lit(window.end))
     t = t.filter(inside)
     ref = lit(window.ref)
-    handled = t.handled_at.notnull() & (t.handled_at <= ref)
-    on_time = ibis.ifelse(
-        handled,
-        t.due_at.isnull() | (t.handled_at <= t.due_at),
-        t.due_at.isnull() | (ref <= t.due_at),
+    # status decides handled / open; a rejected petition is neither (docs/local-metrics.md, literal reading)
+    handled = (t.status == "handled") & t.handled_at.notnull() & (t.handled_at <= ref)
+    still_open = (t.status == "open") | ((t.status == "handled") & ~handled)
+    on_time = (
+        (handled & (t.handled_at <= t.due_at)) | (still_open.fill_null(False) & (ref <= t.due_at))
     ).fill_null(False)
     unhappy = (t.dislikes.fill_null(0) > t.likes.fill_null(0)) | t.reraised.fill_null(False)
     return t.group_by("unit_code").aggregate(
