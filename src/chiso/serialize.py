@@ -15,7 +15,16 @@ from typing import Any
 
 from chiso.scoring.explain import Explanation
 from chiso.wording import restore_sentence, rule_text
-from chiso.workspace import ImportOutcome, Ranking, UnitExplanation, UnitView, VerifyResult
+from chiso.workspace import (
+    CompareLine,
+    DossierPage,
+    ImportOutcome,
+    Ranking,
+    ResultSet,
+    UnitExplanation,
+    UnitView,
+    VerifyResult,
+)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -118,32 +127,24 @@ def explanation(x: UnitExplanation) -> dict[str, Any]:
 def unit_result(v: UnitView) -> dict[str, Any]:
     """One unit of a result set (``chiso compute --format json``): totals, groups and metric figures."""
     return {
-        "unit": v.unit,
-        "name": v.name,
-        "kind": v.kind,
-        "parent": v.parent,
-        "total": v.total,
-        "band": v.band.label if v.band else None,
-        "rank": v.rank,
-        "peers": v.peers,
-        "groups": {code: g.score for code, g in v.groups.items()},
+        "unit": v.unit, "name": v.name, "kind": v.kind, "parent": v.parent, "total": v.total,
+        "band": v.band.label if v.band else None, "rank": v.rank, "peers": v.peers,
+        "groups": {c: g.score for c, g in v.groups.items()},
         "metrics": [
-            {
-                "code": line.code,
-                "group": line.group,
-                "numerator": line.numerator,
-                "denominator": line.denominator,
-                "ratio": None if line.ratio is None else float(round(line.ratio * 100, 2)),
-                "score": line.score,
-                "max": line.max,
-                "status": str(line.status),
-            }
-            for line in v.lines
+            {"code": ln.code, "group": ln.group, "numerator": ln.numerator, "denominator": ln.denominator,
+             "ratio": None if ln.ratio is None else float(round(ln.ratio * 100, 2)), "score": ln.score,
+             "max": ln.max, "status": str(ln.status)}
+            for ln in v.lines
         ],
-        "period": v.origin.period,
-        "source": str(v.origin.source),
-        "cutoff": v.origin.cutoff,
-    }
+        "extras": {k: {"numerator": m.numerator, "denominator": m.denominator} for k, m in v.extras.items()},
+        "source": str(v.origin.source), "period": v.origin.period, "cutoff": v.origin.cutoff,
+        "provisional": v.origin.is_estimate,
+    }  # fmt: skip
+
+
+def result_set(rs: ResultSet) -> list[dict[str, Any]]:
+    """``chiso compute --format json``: the compute/explain contract of design.md, one object per unit."""
+    return [unit_result(v) for v in rs.units]
 
 
 # -- verify ------------------------------------------------------------------------------------------------
@@ -212,18 +213,27 @@ def import_outcome(o: ImportOutcome) -> dict[str, Any]:
 
 def ingest_report(r: Any) -> dict[str, Any]:
     """One file of ``chiso ingest --format json``: rows read, stored and rejected, with the reasons."""
-    rejects = [
-        {"row": x.row, "field": x.field, "value": x.value, "reason": x.reason} for x in getattr(r, "rejects", [])
-    ]
     return {
-        "file": r.file_name,
-        "kind": r.kind,
-        "format": r.format,
-        "rows_read": r.rows_read,
-        "rows_stored": r.rows_stored,
-        "rows_rejected": r.rows_rejected,
-        "skipped": r.skipped,
-        "rejects": rejects,
-        "rejects_csv": str(r.rejects_csv) if getattr(r, "rejects_csv", None) else None,
-        "warnings": list(getattr(r, "warnings", [])),
-    }
+        "file": r.file_name, "kind": r.kind, "format": r.format, "rows_read": r.rows_read,
+        "rows_stored": r.rows_stored, "rows_rejected": r.rows_rejected, "skipped": r.skipped,
+        "rejects_csv": str(r.rejects_csv) if r.rejects_csv else None, "warnings": r.warnings,
+        "rejects": [vars(x) for x in r.rejects[:100]],
+    }  # fmt: skip
+
+
+# -- local layer: dossiers, due soon, compare ------------------------------------------------------------
+def dossier_page(page: DossierPage) -> dict[str, Any]:
+    """``chiso explain --dossiers --format json``."""
+    return {"metric": page.metric, "period": page.period.key, "reason": page.reason, "total": page.total,
+            "page": page.page, "page_size": page.page_size, "columns": page.columns, "rows": page.rows}  # fmt: skip
+
+
+def compare_line(x: CompareLine) -> dict[str, Any]:
+    """One line of ``chiso compare --format json``: local estimate beside the official figure."""
+    return {"code": x.code, "name": x.name, "local": x.local, "official": x.official, "difference": x.difference,
+            "local_ratio": x.local_ratio, "official_ratio": x.official_ratio, "cause": x.cause}  # fmt: skip
+
+
+def due_item(item: Any) -> dict[str, Any]:
+    """One dossier of ``chiso due --format json``."""
+    return dict(vars(item))

@@ -31,6 +31,9 @@ class Settings(BaseModel):
         description="lower bounds of Xuất sắc, Tốt, Khá, Trung bình (below the last: Yếu)",
     )
     methodology: str | None = Field(None, description="force a methodology instead of choosing by period")
+    office_hours: str = Field("07:00-11:30,13:30-17:00", description="office sessions for deadlines (local time)")
+    on_time_rule: str = Field("portal", pattern="^(portal|date|session)$", description="on-time comparison rule")
+    saturday_working: bool = Field(False, description="the one-stop desk works on Saturdays")
 
     @field_validator("bands", mode="before")
     @classmethod
@@ -40,7 +43,14 @@ class Settings(BaseModel):
         return value
 
 
-ENV = {"db": "CHISO_DB", "tolerance": "CHISO_TOLERANCE", "bands": "CHISO_BANDS", "methodology": "CHISO_METHODOLOGY"}
+ENV = {
+    "db": "CHISO_DB",
+    "tolerance": "CHISO_TOLERANCE",
+    "bands": "CHISO_BANDS",
+    "methodology": "CHISO_METHODOLOGY",
+    "office_hours": "CHISO_OFFICE_HOURS",
+    "on_time_rule": "CHISO_ON_TIME_RULE",
+}
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -16,16 +16,26 @@ from chiso.domain.codes import NATIONAL
 from chiso.domain.periods import Period
 from chiso.domain.results import GroupScore, Origin, Source
 from chiso.domain.units import UnitKind
+from chiso.engine import drill
+from chiso.engine.compute import LocalRun, LocalUnit, compute_local, unit_nodes
+from chiso.engine.metrics import Measure
+from chiso.engine.predicates import ON_TIME_RULES, Window
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
+from chiso.ingest import current
+from chiso.ingest.run import IngestReport, RejectRow, ingest_path, load_mapping
 from chiso.methodology import load_methodology
 from chiso.methodology.model import Methodology
 from chiso.official.importer import ImportReport, parse_file, store_file
-from chiso.scoring.explain import Explanation, Line, explain, lines_from_published
+from chiso.scoring.explain import Basis, Explanation, Line, explain, lines_from_published, lines_from_score
 from chiso.scoring.rank import Band, Bands, Change, change, competition_ranks
+from chiso.scoring.score import MetricInput
 from chiso.scoring.verify import Verification, verify_units
 from chiso.settings import Settings, load_settings
 from chiso.store import Store
 from chiso.store import queries as q
+from chiso.workdays import OfficeHours, Override, WorkCalendar
+
+__all__ = ["IngestReport", "RejectRow", "Workspace"]
 
 KIND_ORDER = (UnitKind.PROVINCE, UnitKind.AGENCY, UnitKind.DISTRICT, UnitKind.COMMUNE)
 
@@ -115,6 +125,7 @@ class UnitView:
     origin: Origin
     portal_rank: int | None = None
     itemised: bool = True
+    extras: dict[str, Measure] = field(default_factory=dict)  # local extra measures (no points)
 
     @property
     def short_name(self) -> str:
@@ -398,6 +409,8 @@ class Workspace:
         self, unit: str, *, period: Period | None = None, metric: str | None = None, source: str = "official"
     ) -> UnitExplanation:
         """Points lost per metric of ``unit``, largest first, with what restores them."""
+        if source == "local":
+            return self._explain_views(self.local_view(unit, period=period), metric)
         self._require_official(source)
         history = q.unit_snapshots(self.store, unit)
         if not history:
@@ -415,6 +428,10 @@ class Workspace:
         itemised = [h for h in rows if h["itemised"]] or rows
         latest = max(itemised, key=lambda h: (h["period_end"], h["captured_at"], h["snapshot_id"]))
         view = self._views([latest["snapshot_id"]], latest["parent_code"], latest["kind"], unit=unit)[0]
+        return self._explain_views(view, metric)
+
+    def _explain_views(self, view: UnitView, metric: str | None) -> UnitExplanation:
+        unit = view.unit
         methodology = load_methodology(view.origin.methodology)
         explanations = explain(view.lines)
         if metric is not None:
@@ -433,6 +450,8 @@ class Workspace:
 
     # -- results for reports and pages --------------------------------------------------------------------
     def _require_official(self, source: str) -> None:
+        if source not in ("official", "local"):
+            raise ChisoError(f"Nguồn số liệu không hợp lệ: {source}", hint="Dùng --source official hoặc local.")
         if source != "official":
             raise NoDataError(
                 "Chưa có số liệu tạm tính từ hồ sơ",
@@ -495,6 +514,8 @@ class Workspace:
         self, *, period: Period | None = None, parent: str | None = None, kind: str = "all", source: str = "official"
     ) -> ResultSet:
         """Every unit of ``parent`` for ``period`` with groups and metric lines (appendix, pages)."""
+        if source == "local":
+            return self._local_results(period=period, parent=parent, kind=kind)
         self._require_official(source)
         parent_code = self._resolve_parent(parent, period)
         chosen = period or self.latest_period(parent_code)
@@ -527,3 +548,435 @@ class Workspace:
     def total_history(self, unit: str) -> list[tuple[str, datetime, Decimal | None]]:
         """(period, capture time, total) of every published row of ``unit``, oldest first (trend charts)."""
         return [(r["period"], r["captured_at"], q.plain(r["total"])) for r in q.unit_snapshots(self.store, unit)]
+
+    # -- local layer: dossiers ingested from the one-stop system ------------------------------------------
+    def calendar(self) -> WorkCalendar:
+        rows = self.store.table("calendar_override").to_pyarrow().to_pylist()
+        overrides = [Override(r["day"], r["kind"], r["note"] or "") for r in rows]
+        return WorkCalendar(
+            overrides, OfficeHours.parse(self.settings.office_hours), saturday_working=self.settings.saturday_working
+        )
+
+    def add_calendar_overrides(self, overrides: Iterable[Override]) -> int:
+        rows = [{"day": o.day, "kind": o.kind, "note": o.note} for o in overrides]
+        with self.store.transaction():
+            self.store.insert("calendar_override", rows)
+        self._local_cache.clear()
+        return len(rows)
+
+    @property
+    def _local_cache(self) -> dict[tuple, LocalRun]:
+        if not hasattr(self, "_cache"):
+            self._cache: dict[tuple, LocalRun] = {}
+        return self._cache
+
+    def ingest(
+        self,
+        paths: Sequence[Path | str],
+        *,
+        kind: str | None = None,
+        mapping: Path | str | None = None,
+        rejects_dir: Path | str | None = None,
+    ) -> list[IngestReport]:
+        """Ingest files (units and procedures first, so that dossiers can use them); rebuild current state.
+
+        A file refused as a whole raises ``InputFileError`` after the files before it were stored (each file is
+        its own transaction); the caller reports which.
+        """
+        mapped = load_mapping(Path(mapping)) if mapping else None
+        ordered = sorted((Path(p) for p in paths), key=_ingest_order)
+        reports: list[IngestReport] = []
+        try:
+            for path in ordered:
+                names = {n.name: n.code for n in unit_nodes(self.store).values()}
+                reports.extend(
+                    ingest_path(
+                        self.store,
+                        path,
+                        kind=kind,
+                        mapping=mapped,
+                        rejects_dir=Path(rejects_dir) if rejects_dir else None,
+                        unit_names=names,
+                        calendar=self.calendar(),
+                    )
+                )
+        finally:
+            if any(not r.skipped for r in reports):
+                self.refresh()
+        return reports
+
+    def refresh(self) -> current.RefreshReport:
+        """Rebuild the current dossier table (after ingest or calendar changes)."""
+        self._local_cache.clear()
+        return current.refresh_dossiers(self.store, self.calendar())
+
+    def ingest_history(self) -> list[dict]:
+        t = self.store.table("ingest_run")
+        return t.order_by(t.ingest_id.desc()).to_pyarrow().to_pylist()
+
+    def ingest_rejects(self, ingest_id: int, limit: int = 1000) -> list[RejectRow]:
+        t = self.store.table("ingest_reject")
+        rows = t.filter(t.ingest_id == ingest_id).order_by([t.row, t.field]).limit(limit).to_pyarrow().to_pylist()
+        return [RejectRow(r["row"], r["field"], r["value"], r["reason"]) for r in rows]
+
+    def local_status(self) -> dict:
+        """What the local layer holds: counts of dossiers, units, procedures, petitions; newest state."""
+        d = self.store.table("dossier")
+        stats = d.aggregate(n=d.count(), cutoff=d.state_at.max(), first=d.received_at.min(),
+                            last=d.received_at.max()).to_pyarrow().to_pylist()[0]  # fmt: skip
+        return {
+            "dossiers": int(stats["n"] or 0),
+            "cutoff": stats["cutoff"],
+            "first_received": stats["first"],
+            "last_received": stats["last"],
+            "units": int(current.units(self.store).count().to_pyarrow().as_py() or 0),
+            "procedures": int(current.procedures(self.store).count().to_pyarrow().as_py() or 0),
+            "petitions": int(current.petitions(self.store).count().to_pyarrow().as_py() or 0),
+        }
+
+    def _inherited(self, period: Period) -> dict[str, dict[str, MetricInput]]:
+        """The province's official CKMB catalogue figures for ``period`` (inherited by its units)."""
+        out: dict[str, dict[str, MetricInput]] = {}
+        wanted = ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL")
+        for info in q.snapshots(self.store, period=period.key):
+            for pub in q.published_units(self.store, [info.snapshot_id]):
+                if pub.kind != "province" or pub.unit in out:
+                    continue
+                found = {}
+                for pm in pub.metrics_of("CKMB"):
+                    if pm.code in wanted and pm.numerator is not None and pm.denominator is not None:
+                        found[pm.code] = MetricInput(pm.numerator, pm.denominator, inherited=True,
+                                                     note=f"theo số liệu chính thức của {pub.name}")  # fmt: skip
+                if found:
+                    out[pub.unit] = found
+        return out
+
+    def local_run(
+        self, period: Period, *, as_of: datetime | None = None, rule: str | None = None, store_run: bool = False
+    ) -> LocalRun:
+        """The local estimate of every unit for ``period`` (cached until the next ingest)."""
+        chosen_rule = rule or self.settings.on_time_rule
+        if chosen_rule not in ON_TIME_RULES:
+            raise ChisoError(f"Quy tắc đúng hạn không hợp lệ: {chosen_rule}", hint="Dùng portal, date hoặc session.")
+        key = (period, chosen_rule, as_of)
+        run = self._local_cache.get(key)
+        if run is None:
+            run = compute_local(
+                self.store,
+                period,
+                load_methodology(self.settings.methodology or "dvcqg-live"),
+                as_of=as_of,
+                rule=chosen_rule,
+                inherited=self._inherited(period),
+            )
+            self._local_cache[key] = run
+        if store_run:
+            _store_run(self.store, run)
+        return run
+
+    def compute(
+        self, period: Period, *, unit: str | None = None, as_of: datetime | None = None, rule: str | None = None
+    ) -> ResultSet:
+        """Compute (and keep in the store) the local estimate; the result set of ``unit``'s children."""
+        self.local_run(period, as_of=as_of, rule=rule, store_run=True)
+        return self._local_results(period=period, parent=unit, kind="all", as_of=as_of, rule=rule, with_parent=True)
+
+    def _local_origin(self, run: LocalRun) -> Origin:
+        return Origin(
+            source=Source.LOCAL,
+            period=run.period.key,
+            cutoff=run.cutoff,
+            methodology=run.methodology.name,
+            label="số liệu tạm tính từ hồ sơ của hệ thống một cửa",
+        )
+
+    def _local_view(self, run: LocalRun, unit: LocalUnit, peers: list[LocalUnit]) -> UnitView:
+        totals = [p.score.total for p in peers]
+        ranks = competition_ranks(totals)
+        rank = next(r for p, r in zip(peers, ranks, strict=True) if p.code == unit.code)
+        return UnitView(
+            unit=unit.code,
+            name=unit.name,
+            kind=unit.kind,
+            parent=unit.parent,
+            total=unit.score.total,
+            band=self.bands.of(unit.score.total),
+            rank=rank,
+            peers=len(peers),
+            groups={g.code: GroupScore(g.code, g.score, g.max) for g in unit.score.groups},
+            lines=lines_from_score(unit.score, Basis.LOCAL),
+            origin=self._local_origin(run),
+            extras=dict(unit.measures),
+        )
+
+    @staticmethod
+    def _peers(run: LocalRun, unit: LocalUnit) -> list[LocalUnit]:
+        return [u for u in run.units if u.parent == unit.parent and u.kind == unit.kind]
+
+    def local_view(self, unit: str, *, period: Period | None = None, as_of: datetime | None = None) -> UnitView:
+        run = self.local_run(period or self.latest_local_period(), as_of=as_of)
+        for u in run.units:
+            if u.code == unit:
+                return self._local_view(run, u, self._peers(run, u))
+        raise UnknownUnitError(
+            f"Không có số liệu tạm tính của đơn vị {unit} trong {run.period.label}",
+            hint="Đơn vị cần có hồ sơ đã nạp (chiso ingest). Xem danh sách: chiso units",
+        )
+
+    def latest_local_period(self) -> Period:
+        """The month of the newest reception in the dossier data."""
+        status = self.local_status()
+        if not status["dossiers"] or status["last_received"] is None:
+            raise NoDataError("Chưa có dữ liệu hồ sơ", hint="Nạp tệp hồ sơ bằng: chiso ingest TỆP")
+        last = status["last_received"]
+        return Period.month(last.year, last.month)
+
+    def _local_results(
+        self,
+        *,
+        period: Period | None,
+        parent: str | None,
+        kind: str = "all",
+        as_of: datetime | None = None,
+        rule: str | None = None,
+        with_parent: bool = False,
+    ) -> ResultSet:
+        run = self.local_run(period or self.latest_local_period(), as_of=as_of, rule=rule)
+        codes = {u.code for u in run.units}
+        if parent is None:
+            roots = [u for u in run.units if u.parent not in codes]
+            parent_code = roots[0].code if len(roots) == 1 else NATIONAL
+            children = [u for u in run.units if u.parent == parent_code] or roots
+        else:
+            if parent not in codes:
+                raise UnknownUnitError(
+                    f"Không có số liệu tạm tính của đơn vị {parent} trong {run.period.label}",
+                    hint="Đơn vị cần có hồ sơ đã nạp. Xem danh sách: chiso units",
+                )
+            parent_code = parent
+            children = [u for u in run.units if u.parent == parent]
+        if kind not in ("all", "apart"):
+            children = [u for u in children if u.kind == kind]
+        chosen = list(children)
+        if with_parent and parent_code in codes:
+            chosen = [u for u in run.units if u.code == parent_code] + chosen
+        views = [self._local_view(run, u, self._peers(run, u)) for u in chosen]
+        order = {str(k): i for i, k in enumerate(KIND_ORDER)}
+        views.sort(key=lambda v: (order.get(v.kind, 9), v.rank or 0, v.name))
+        return ResultSet(run.period, parent_code, run.methodology, self._local_origin(run), views)
+
+    def local_ranking(self, *, period: Period | None = None, parent: str | None = None, kind: str = "apart") -> Ranking:
+        """Rank the units of ``parent`` on the local estimate (no change columns: one run)."""
+        rs = self._local_results(period=period, parent=parent, kind="all")
+        kinds = [str(k) for k in KIND_ORDER if any(v.kind == str(k) for v in rs.units)]
+        kind_sets = [(k,) for k in kinds] if kind == "apart" else [tuple(kinds)] if kind == "all" else [(kind,)]
+        tables = []
+        for ks in kind_sets:
+            views = [v for v in rs.units if v.kind in ks]
+            rows = [
+                RankingRow(v.unit, v.name, v.kind, v.total, v.total, v.band, None,
+                           {c: g.score for c, g in v.groups.items()}, None, None, None, "local")
+                for v in views
+            ]  # fmt: skip
+            for row, rank in zip(rows, competition_ranks([r.value for r in rows]), strict=True):
+                row.rank = rank
+            rows.sort(key=lambda r: (r.rank or 0, r.name))
+            tables.append(RankingTable(ks, rows, ("local",), rs.origin.cutoff))
+        groups = [g.code for g in rs.methodology.groups]
+        return Ranking(rs.period, rs.parent, "total", tables, groups, rs.methodology.name)
+
+    def local_units(self) -> list[dict]:
+        """Units known from ingested data (unit files, and codes seen only on dossiers), shaped as ``units()``."""
+        nodes = unit_nodes(self.store)
+        d = self.store.table("dossier")
+        seen = set(d.select("unit_code").distinct().to_pyarrow().column(0).to_pylist())
+        rows = [{"unit_code": n.code, "unit_name": n.name, "kind": n.kind, "parent_code": n.parent}
+                for n in nodes.values()]  # fmt: skip
+        rows += [{"unit_code": c, "unit_name": c, "kind": "agency", "parent_code": None}
+                 for c in sorted(seen - set(nodes)) if c]  # fmt: skip
+        return rows
+
+    def _subtree(self, unit: str) -> list[str]:
+        nodes = unit_nodes(self.store)
+        d = self.store.table("dossier")
+        codes = set(nodes) | set(d.select("unit_code").distinct().to_pyarrow().column(0).to_pylist())
+        if unit not in codes:
+            raise UnknownUnitError(f"Không có đơn vị mã {unit} trong dữ liệu hồ sơ")
+        children: dict[str | None, list[str]] = {}
+        for c in codes:
+            children.setdefault(nodes[c].parent if c in nodes else None, []).append(c)
+        out, stack = [], [unit]
+        while stack:
+            c = stack.pop()
+            if c in out:
+                continue
+            out.append(c)
+            stack.extend(children.get(c, []))
+        return out
+
+    def dossiers(
+        self,
+        unit: str,
+        *,
+        period: Period | None = None,
+        metric: str | None = None,
+        gap_only: bool = True,
+        status: int | None = None,
+        search: str | None = None,
+        page: int = 1,
+        page_size: int | None = 50,
+        as_of: datetime | None = None,
+    ) -> DossierPage:
+        """The dossiers of ``unit`` (and its sub-units) behind a metric: by default the ones that cost points."""
+        chosen = period or self.latest_local_period()
+        code = metric.upper() if metric else None
+        if code is not None and code not in drill.DRILLABLE:
+            raise ChisoError(
+                f"Chỉ số {metric} không có danh sách hồ sơ",
+                detail="drillable: " + ", ".join(drill.DRILLABLE),
+                hint="Các chỉ số tính theo thủ tục (FULL, HAS_ONLINE, PAY_FORMALITIES…) được giải thích bằng "
+                "danh sách thủ tục trong chiso explain.",
+            )
+        window = Window.of(chosen, as_of)
+        size = page_size if page_size is None else max(1, min(page_size, 1000))
+        offset = 0 if size is None else (max(page, 1) - 1) * size
+        listed = drill.list_dossiers(
+            self.store.table("dossier"), current.procedures(self.store), window, self.settings.on_time_rule,
+            self._subtree(unit), metric=code, gap_only=gap_only, status=status, search=search, offset=offset,
+            limit=size,
+        )  # fmt: skip
+        return DossierPage(listed.columns, listed.rows, listed.total, max(page, 1), size or listed.total, code,
+                           listed.reason, chosen)  # fmt: skip
+
+    def due_soon(self, unit: str, *, now: datetime | None = None, within_hours: float = 16) -> list[drill.DueItem]:
+        """Open dossiers of ``unit`` (and sub-units) past their deadline or due within ``within_hours``."""
+        from datetime import UTC
+
+        moment = now or datetime.now(UTC)
+        return drill.due_soon(self.store.table("dossier"), self._subtree(unit), moment, within_hours, self.calendar())
+
+    def compare(self, unit: str, *, period: Period | None = None) -> list[CompareLine]:
+        """The local estimate beside the imported official figure, metric by metric, with the likely cause."""
+        local = self.local_view(unit, period=period)
+        chosen = Period.parse(local.origin.period)
+        official: dict[str, Line] = {}
+        official_total: Decimal | None = None
+        try:
+            view = self.explain(unit, period=chosen).view
+            official = {ln.code: ln for ln in view.lines}
+            official_total = view.total
+        except (NoDataError, UnknownUnitError):
+            pass
+        out = [CompareLine("TOTAL", "Tổng điểm", local.total, official_total, None, None, _cause_total(official_total))]
+        for ln in local.lines:
+            if ln.metric is None or not ln.metric.scored:
+                continue
+            off = official.get(ln.code)
+            out.append(
+                CompareLine(
+                    ln.code, ln.name, ln.score, off.score if off else None,
+                    _pct(ln.ratio), _pct(off.ratio) if off else None, _cause(ln, off),
+                )
+            )
+        return out
+
+
+@dataclass
+class DossierPage:
+    columns: list[str]
+    rows: list[dict]
+    total: int
+    page: int
+    page_size: int
+    metric: str | None
+    reason: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class CompareLine:
+    code: str
+    name: str
+    local: Decimal | None
+    official: Decimal | None
+    local_ratio: Decimal | None
+    official_ratio: Decimal | None
+    cause: str
+
+    @property
+    def difference(self) -> Decimal | None:
+        if self.local is None or self.official is None:
+            return None
+        return self.local - self.official
+
+
+def _pct(ratio: object) -> Decimal | None:
+    from fractions import Fraction
+
+    from chiso.formatting import to_decimal
+
+    return None if ratio is None else to_decimal(Fraction(ratio) * 100, 2)  # type: ignore[arg-type]
+
+
+def _cause_total(official: Decimal | None) -> str:
+    return "chưa nhập kết quả chính thức của kỳ này" if official is None else ""
+
+
+def _cause(local: Line, official: Line | None) -> str:
+    """Plain-Vietnamese likely cause of a difference between the local estimate and the portal's figure."""
+    if official is None or official.score is None:
+        return "Cổng chưa công bố chỉ số này cho đơn vị"
+    if local.score is None:
+        return "dữ liệu hồ sơ nạp vào thiếu thông tin cho chỉ số này"
+    if local.score == official.score:
+        return ""
+    ln, ld = local.numerator, local.denominator
+    od = official.denominator
+    if ld is not None and od is not None and ln is not None and od != 0 and abs(ld - od) / od > 0.05:
+        return "số hồ sơ khác nhau: có thể chưa đồng bộ đủ hồ sơ lên Cổng, hoặc tệp nạp vào thiếu/thừa hồ sơ"
+    if local.metric is not None and local.metric.code in ("ON_TIME", "DOSSIER_RECEIVING_SATISFACTION"):
+        return "cách xác định ngày kết thúc xử lý hoặc thời gian tạm dừng khác với Cổng"
+    if local.metric is not None and local.metric.code in ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME"):
+        return "chỉ số cấp tỉnh: lấy theo số liệu chính thức"
+    return "trạng thái hồ sơ trên Cổng khác với hệ thống một cửa (cập nhật chậm hoặc thiếu cờ dữ liệu)"
+
+
+def _ingest_order(path: Path) -> tuple[int, str]:
+    name = path.name.lower()
+    for i, word in enumerate(("unit", "don-vi", "donvi", "procedure", "thu-tuc", "thutuc")):
+        if word in name:
+            return (0 if i < 3 else 1, name)
+    return (2, name)
+
+
+def _store_run(store: Store, run: LocalRun) -> None:
+    """Keep a computed run (history of local estimates)."""
+    from chiso.formatting import to_decimal
+
+    run_id = f"{run.period.key}@{run.computed_at:%Y%m%dT%H%M%S%f}"
+    units, metrics = [], []
+    for u in run.units:
+        units.append({"run_id": run_id, "unit_code": u.code, "unit_name": u.name, "kind": u.kind,
+                      "parent_code": u.parent, "total": u.score.total, "scored_max": u.score.scored_max,
+                      "complete": u.score.complete})  # fmt: skip
+        for m in u.score.metrics():
+            fig = m.figure()
+            metrics.append({
+                "run_id": run_id, "unit_code": u.code, "group_code": m.group, "metric_code": m.code,
+                "numerator": None if fig.numerator is None else to_decimal(fig.numerator, 4),
+                "denominator": fig.denominator, "ratio": fig.ratio, "score": fig.score, "max": fig.max,
+                "status": str(fig.status), "note": fig.note,
+            })  # fmt: skip
+        for ms in u.measures.values():
+            metrics.append({"run_id": run_id, "unit_code": u.code, "group_code": "EXTRA", "metric_code": ms.code,
+                            "numerator": ms.numerator, "denominator": ms.denominator, "ratio": None, "score": None,
+                            "max": Decimal(0), "status": "ok" if ms.denominator is not None else "no_data",
+                            "note": None})  # fmt: skip
+    with store.transaction():
+        store.insert("local_run", [{
+            "run_id": run_id, "period": run.period.key, "period_start": run.period.start,
+            "period_end": run.period.end, "computed_at": run.computed_at, "cutoff": run.cutoff,
+            "methodology": run.methodology.name, "ingest_high": run.ingest_high, "on_time_rule": run.rule,
+        }])  # fmt: skip
+        store.insert("local_unit", units)
+        store.insert("local_metric", metrics)

@@ -78,10 +78,11 @@ def root(
     ctx.obj = {"db": db}
 
 
-from chiso.cli import demo_cmd, methodology_cmds, official_cmds, web_cmds  # noqa: E402  (commands register on import)
+from chiso.cli import demo_cmd, local_cmds, methodology_cmds, official_cmds, web_cmds  # noqa: E402  (register on import)
 
 official_cmds.register(app)
 methodology_cmds.register(app)
+local_cmds.register(app)
 demo_cmd.register(app)
 web_cmds.register(app)
 

@@ -50,7 +50,10 @@ def demo(ctx: typer.Context) -> None:
     console.rule("4. Giải thích điểm bị mất của một đơn vị")
     from chiso.cli.official_cmds import explain_cmd
 
-    explain_cmd(ctx, unit="H21.227", metric=None, period=None, ytd=False, fmt="table")  # type: ignore[arg-type]
+    explain_cmd(
+        ctx, unit="H21.227", metric=None, period=None, ytd=False, fmt="table", source="official",  # type: ignore[arg-type]
+        dossiers=False, page=1, page_size=50, all_rows=False, out=None,
+    )
     console.print(
         "\nXếp hạng 102 xã, phường của An Giang năm 2025: chiso ranking --period 2025 --parent H01 --kind commune"
     )

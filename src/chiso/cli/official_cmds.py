@@ -190,10 +190,14 @@ def ranking(
     ),
     fmt: str = typer.Option("table", "--format", help="table, json, csv hoặc xlsx."),
     out: Path = typer.Option(None, "--out", help="Tệp kết quả (cho xlsx/csv/json)."),
+    source: str = typer.Option("official", "--source", help="official (Cổng DVCQG) hoặc local (tạm tính từ hồ sơ)."),
 ) -> None:
     """Xếp hạng các đơn vị theo tổng điểm hoặc theo nhóm; điểm bằng nhau cùng hạng."""
     ws = workspace(ctx)
-    r = ws.ranking(period=_period(period, ytd), parent=parent, kind=kind.lower(), by=by, compare=compare)
+    if source == "local":
+        r = ws.local_ranking(period=_period(period, ytd), parent=parent, kind=kind.lower())
+    else:
+        r = ws.ranking(period=_period(period, ytd), parent=parent, kind=kind.lower(), by=by, compare=compare)
     rows = serialize.ranking_rows(r)
     fmt = fmt.lower()
     if fmt == "json":
@@ -297,10 +301,25 @@ def explain_cmd(
     period: str = typer.Option(None, "--period", help="Kỳ; mặc định kỳ mới nhất của đơn vị."),
     ytd: bool = typer.Option(False, "--ytd", help="Kỳ lũy kế từ đầu năm."),
     fmt: Format = typer.Option(Format.TABLE, "--format", help=FORMAT_HELP),
+    source: str = typer.Option("official", "--source", help="official (Cổng DVCQG) hoặc local (tạm tính từ hồ sơ)."),
+    dossiers: bool = typer.Option(False, "--dossiers", help="Liệt kê các hồ sơ làm mất điểm của chỉ số (--metric)."),
+    page: int = typer.Option(1, "--page", min=1, help="Trang của danh sách hồ sơ."),
+    page_size: int = typer.Option(50, "--page-size", min=1, max=1000, help="Số hồ sơ mỗi trang."),
+    all_rows: bool = typer.Option(False, "--all", help="Toàn bộ danh sách (không phân trang), ví dụ để xuất CSV."),
+    out: Path = typer.Option(None, "--out", help="Ghi danh sách hồ sơ ra tệp CSV."),
 ) -> None:
-    """Điểm bị mất theo từng chỉ số, sắp theo số điểm mất, và cách lấy lại."""
+    """Điểm bị mất theo từng chỉ số, sắp theo số điểm mất, và cách lấy lại; --dossiers: các hồ sơ phía sau."""
     ws = workspace(ctx)
-    x = ws.explain(unit.strip(), period=_period(period, ytd), metric=metric)
+    if dossiers:
+        from chiso.cli.local_cmds import print_dossiers
+
+        if not metric:
+            raise ChisoError("Cần chọn chỉ số bằng --metric khi dùng --dossiers", hint="Ví dụ: --metric ON_TIME")
+        listing = ws.dossiers(unit.strip(), period=_period(period, ytd), metric=metric, page=page,
+                              page_size=None if (all_rows or out) else page_size)  # fmt: skip
+        print_dossiers(listing, fmt, out)
+        return
+    x = ws.explain(unit.strip(), period=_period(period, ytd), metric=metric, source=source)
     metrics = [serialize.explanation_line(e) for e in x.explanations]
     v = x.view
     if fmt is Format.JSON:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from chiso.errors import InputFileError
@@ -68,15 +69,34 @@ def read_csv(path: Path) -> RawTable:
         delimiter = csv.Sniffer().sniff(head.split("\n", 1)[0] + "\n", delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ","
-    try:
-        table = pacsv.read_csv(
+    broken: list[tuple[int, str, str, str]] = []
+
+    def skip_row(row: Any) -> str:  # a row whose number of cells differs from the heading: reject it, go on
+        broken.append(
+            (row.number if row.number is not None else -1, "(cả dòng)", (row.text or "")[:200],
+             f"dòng có {row.actual_columns} cột, dòng tiêu đề có {row.expected_columns} cột")
+        )  # fmt: skip
+        return "skip"
+
+    def attempt(threads: bool) -> pa.Table:
+        return pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(encoding="utf8", autogenerate_column_names=False),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            read_options=pacsv.ReadOptions(encoding="utf8", autogenerate_column_names=False, use_threads=threads),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=None if threads else skip_row
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={}, strings_can_be_null=True, quoted_strings_can_be_null=False, auto_dict_encode=False
             ),
         )
+
+    try:
+        try:
+            table = attempt(threads=True)
+        except pa.ArrowInvalid as first:
+            if "columns" not in str(first):
+                raise
+            table = attempt(threads=False)  # single-threaded so that skipped rows have their line number
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputFileError(
             f"Tệp {path.name} không phải CSV UTF-8 đọc được. Tệp không được nạp.",
@@ -87,8 +107,21 @@ def read_csv(path: Path) -> RawTable:
         ) from exc
     headings = [str(h).lstrip("\ufeff") for h in table.column_names]
     columns = [table.column(i).combine_chunks().cast(pa.string()) for i in range(table.num_columns)]
-    rows = pa.array(range(2, table.num_rows + 2), type=pa.int64())
-    return RawTable(guess_kind(headings), headings, columns, rows)
+    if not broken:
+        rows = pa.array(range(2, table.num_rows + 2), type=pa.int64())
+        return RawTable(guess_kind(headings), headings, columns, rows)
+    # File rows of the records kept: every line number except the skipped ones (rows may span lines only
+    # inside quotes, which pyarrow reports with the line where the row starts).
+    skipped = {b[0] for b in broken}
+    kept = [n for n in range(2, table.num_rows + len(broken) + 2) if n not in skipped][: table.num_rows]
+    # skipped rows become all-null records so that they are counted as read and reported as rejected
+    n_all = table.num_rows + len(broken)
+    order = sorted([(n, i) for i, n in enumerate(kept)] + [(b[0], -1) for b in broken])
+    take = pa.array([i if i >= 0 else None for _, i in order], type=pa.int64())
+    columns = [pc.take(c, take) for c in columns]
+    rows = pa.array([n for n, _ in order], type=pa.int64())
+    assert len(rows) == n_all
+    return RawTable(guess_kind(headings), headings, columns, rows, problems=broken)
 
 
 def read_xlsx(path: Path) -> RawTable:

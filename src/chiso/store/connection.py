@@ -61,6 +61,23 @@ class Store:
         self.con.insert(name, ibis.memtable(table))
         return len(rows)
 
+    def insert_arrow(self, name: str, table: pa.Table) -> int:
+        """Insert an Arrow table (columns named as the declared schema; missing ones become NULL)."""
+        if table.num_rows == 0:
+            return 0
+        schema = TABLES[name].to_pyarrow()
+        columns = [
+            table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+            for f in schema
+        ]
+        self.con.insert(name, ibis.memtable(pa.Table.from_arrays(columns, schema=schema)))
+        return table.num_rows
+
+    def replace_rows(self, name: str, expr: ir.Table) -> None:
+        """Empty table ``name`` and fill it from an expression of the same backend (a rebuilt current view)."""
+        self.con.truncate_table(name)
+        self.con.insert(name, expr.select(*TABLES[name].names))
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All writes inside happen together or not at all."""

@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import HTTPException
 from fastapi.responses import StreamingResponse
 
+from chiso import serialize
 from chiso.domain.periods import Period
-from chiso.domain.times import VN_TZ
 from chiso.serialize import to_jsonable
 from chiso.web.context import Ctx
 
@@ -34,11 +34,6 @@ def available(ctx: Ctx) -> bool:
     return hasattr(ctx.ws, "dossiers")
 
 
-def current_month() -> Period:
-    today = datetime.now(VN_TZ).date()
-    return Period.month(today.year, today.month)
-
-
 def dossiers(
     ctx: Ctx,
     unit: str,
@@ -52,12 +47,16 @@ def dossiers(
 ) -> Any:
     ctx.unit(unit)
     fn = _method(ctx, "dossiers")
+    try:
+        status_code = int(status) if status not in (None, "") else None
+    except ValueError as exc:
+        raise HTTPException(400, f"Trạng thái không hợp lệ: {status} (một số, ví dụ 4)") from exc
     return fn(
         unit,
-        period=period or current_month(),
+        period=period,
         metric=metric or None,
         gap_only=gap_only,
-        status=status or None,
+        status=status_code,
         search=search or None,
         page=page,
         page_size=page_size,
@@ -71,16 +70,8 @@ def _scoped_rows(ctx: Ctx, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def dossier_page_dict(p: Any, ctx: Ctx) -> dict[str, Any]:
-    rows = _scoped_rows(ctx, list(p.rows))
-    return {
-        "columns": list(p.columns),
-        "rows": rows,
-        "total": p.total,
-        "page": p.page,
-        "page_size": p.page_size,
-        "metric": p.metric,
-        "reason": p.reason,
-    }
+    """The CLI's ``explain --dossiers --format json`` shape, with rows of units outside the scope dropped."""
+    return {**serialize.dossier_page(p), "rows": _scoped_rows(ctx, list(p.rows))}
 
 
 def dossiers_csv_response(
@@ -113,7 +104,7 @@ def dossiers_csv_response(
             page += 1
             current = dossiers(ctx, unit, period, metric, gap_only, status, search, page, CSV_PAGE)
 
-    chosen = (period or current_month()).key
+    chosen = first.period.key
     name = f"ho-so-{unit}-{chosen}{'-' + metric if metric else ''}.csv"
     ctx.audit("export", unit, f"{name}; {first.total} hồ sơ")
     return StreamingResponse(
@@ -134,27 +125,15 @@ def due_items(ctx: Ctx, unit: str, within_hours: float = 16, now: datetime | Non
     for it in items:
         if not ctx.allowed(it.unit_code):
             continue
-        out.append(
-            {
-                "dossier_code": it.dossier_code,
-                "unit_code": it.unit_code,
-                "unit_name": it.unit_name,
-                "procedure_code": it.procedure_code,
-                "procedure_name": it.procedure_name,
-                "received_at": it.received_at,
-                "due_at": it.due_at,
-                "state": it.state,
-                "hours_left": it.hours_left,
-            }
-        )
+        node = ctx.tree.get(it.unit_code)
+        out.append({**serialize.due_item(it), "unit_name": node.name if node else it.unit_code})
     return out
 
 
 def compare(ctx: Ctx, unit: str, period: Period | None) -> list[dict[str, Any]]:
     ctx.unit(unit)
     fn = _method(ctx, "compare")
-    lines = fn(unit, period=period or current_month())
-    return [line if isinstance(line, dict) else dict(vars(line)) for line in lines]
+    return [serialize.compare_line(x) for x in fn(unit, period=period)]
 
 
 def ingest_history(ctx: Ctx) -> list[dict[str, Any]]:

@@ -262,8 +262,8 @@ def dossiers_page(
     ctx: Ctx = Depends(page_ctx),
 ) -> Response:
     node = ctx.unit(code)
-    chosen = period_arg(period) or local.current_month()
-    p = local.dossiers(ctx, code, chosen, metric, gap_only, status, search, page, 50)
+    p = local.dossiers(ctx, code, period_arg(period), metric, gap_only, status, search, page, 50)
+    chosen = p.period
     params = {"period": chosen.key, "metric": metric or "", "gap_only": str(gap_only).lower(),
               "status": status or "", "search": search or ""}  # fmt: skip
     pages = max((p.total + p.page_size - 1) // p.page_size, 1)

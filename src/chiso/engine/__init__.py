@@ -1,0 +1,1 @@
+"""Local engine: per-dossier flags, counts per unit and period, roll-up and scoring (docs/local-metrics.md)."""
