@@ -72,3 +72,18 @@ def web_copy(web_db: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "web.duckdb"
     shutil.copy(web_db, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def web_local_db(web_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``web_db`` plus a small dossier dataset under Gia Lai (tests.web_support.local_files)."""
+    from tests.web_support import local_files
+
+    base = tmp_path_factory.mktemp("weblocal")
+    path = base / "web-local.duckdb"
+    shutil.copy(web_db, path)
+    w = Workspace(db=path)
+    reports = w.ingest(local_files(base / "files"))
+    w.close()
+    assert all(r.rows_rejected == 0 for r in reports), [r.rejects for r in reports]
+    return path
