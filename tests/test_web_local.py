@@ -69,7 +69,7 @@ def test_dossier_page_filters_paginates_and_exports_csv(app, as_user):
     csv = staff.get("/api/v1/units/H21.227/dossiers.csv?metric=ON_TIME")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("dossier_code,") and len(lines) == 3
+    assert lines[0].startswith("Mã hồ sơ,") and len(lines) == 3 and "Trực tiếp" in lines[1]
     assert ("vanphong", "export") in [(r["username"], r["action"]) for r in app.state.web.accounts.audit_log()]
     unit = staff.get("/units/H21.227").text
     assert "/units/H21.227/dossiers?metric=ON_TIME" in unit  # drill-down link from the metric line

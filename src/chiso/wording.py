@@ -6,6 +6,7 @@ definitions come from the methodology files. Functions here only turn data into 
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from chiso.domain.results import FigureStatus
@@ -111,3 +112,41 @@ def rule_text(e: Explanation) -> str:
     if m.rule.kind == "linear":
         return "tuyến tính"
     return {"monitor": "theo dõi", "unknown": "chưa công bố"}[m.rule.kind]
+
+
+# -- dossier lists (CLI tables, CSV exports, web pages) ------------------------------------------------------
+DOSSIER_HEADINGS = {
+    "dossier_code": "Mã hồ sơ", "unit_code": "Mã đơn vị", "procedure_code": "Mã thủ tục",
+    "procedure_name": "Tên thủ tục", "channel": "Kênh", "received_at": "Tiếp nhận", "due_at": "Hẹn trả",
+    "end_at": "Kết thúc xử lý", "status": "Trạng thái", "supplement_count": "Số lần bổ sung",
+    "fee_total": "Phí, lệ phí", "paid_online": "TT trực tuyến", "e_result": "KQ điện tử", "digitised": "Số hóa",
+    "on_time": "Đúng hạn",
+}  # fmt: skip
+CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính"}
+
+
+def dossier_cell(column: str, value: object) -> str:
+    """A dossier list cell as people read it: Vietnam time, channel and status in words, Có/Không."""
+    from chiso.domain.times import vn_time
+    from chiso.engine.drill import STATUS_LABELS
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return vn_time(value)
+    if column == "channel":
+        return CHANNELS.get(int(value), str(value))  # type: ignore[call-overload]
+    if column == "status":
+        return STATUS_LABELS.get(int(value), str(value))  # type: ignore[call-overload]
+    if isinstance(value, bool):
+        return "Có" if value else "Không"
+    if isinstance(value, Decimal):
+        return number(value)
+    return str(value)
+
+
+def drillable(metric: str) -> bool:
+    """Whether a metric's figures open a list of the dossiers behind them (``Workspace.dossiers``)."""
+    from chiso.engine.drill import DRILLABLE
+
+    return metric.upper() in DRILLABLE

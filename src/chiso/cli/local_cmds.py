@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,11 @@ from chiso.domain.times import parse_instant, vn_time
 from chiso.domain.units import UnitKind
 from chiso.errors import InputFileError
 from chiso.formatting import integer, number, percent, signed
+from chiso.wording import DOSSIER_HEADINGS, dossier_cell
 from chiso.workspace import DossierPage, ResultSet
 
 PROVISIONAL = "số liệu tạm tính"
-LIST_HEADINGS = {
-    "dossier_code": "Mã hồ sơ", "unit_code": "Mã đơn vị", "procedure_code": "Mã thủ tục",
-    "procedure_name": "Tên thủ tục", "channel": "Kênh", "received_at": "Tiếp nhận", "due_at": "Hẹn trả",
-    "end_at": "Kết thúc xử lý", "status": "Trạng thái", "supplement_count": "Số lần bổ sung",
-    "fee_total": "Phí, lệ phí", "paid_online": "TT trực tuyến", "e_result": "KQ điện tử", "digitised": "Số hóa",
-    "on_time": "Đúng hạn",
-}  # fmt: skip
-CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính"}
+LIST_HEADINGS = DOSSIER_HEADINGS
 
 
 def register(app: typer.Typer) -> None:
@@ -167,20 +160,7 @@ def print_dossiers(page: DossierPage, fmt: Format, out: Path | None) -> None:
         console.print(f"Trang sau: thêm --page {page.page + 1}; xuất tất cả: --out hosodanhsach.csv")
 
 
-def _cell(column: str, value: Any) -> str:
-    from chiso.engine.drill import STATUS_LABELS
-
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return vn_time(value)
-    if column == "channel":
-        return CHANNELS.get(int(value), str(value))
-    if column == "status":
-        return STATUS_LABELS.get(int(value), str(value))
-    if isinstance(value, bool):
-        return "Có" if value else "Không"
-    return str(value)
+_cell = dossier_cell
 
 
 def compare(

@@ -17,8 +17,8 @@ from fastapi.responses import StreamingResponse
 
 from chiso import serialize
 from chiso.domain.periods import Period
-from chiso.serialize import to_jsonable
 from chiso.web.context import Ctx
+from chiso.wording import DOSSIER_HEADINGS, dossier_cell
 
 CSV_PAGE = 2000
 
@@ -83,19 +83,20 @@ def dossiers_csv_response(
     status: str | None,
     search: str | None,
 ) -> StreamingResponse:
-    """Every page of the list as CSV (UTF-8 with BOM so that Excel reads the diacritics)."""
+    """Every page of the list as CSV, as ``chiso explain --dossiers --out`` writes it (Vietnamese headings, UTF-8
+    with BOM so that Excel reads the diacritics)."""
     first = dossiers(ctx, unit, period, metric, gap_only, status, search, 1, CSV_PAGE)
     columns = list(first.columns)
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = csv.writer(buffer, lineterminator="\n")
         buffer.write("\ufeff")
-        writer.writeheader()
+        writer.writerow([DOSSIER_HEADINGS.get(c, c) for c in columns])
         page, current = 1, first
         while True:
             for row in _scoped_rows(ctx, list(current.rows)):
-                writer.writerow({k: _cell(row.get(k)) for k in columns})
+                writer.writerow([dossier_cell(c, row.get(c)) for c in columns])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
@@ -110,11 +111,6 @@ def dossiers_csv_response(
     return StreamingResponse(
         lines(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
-
-
-def _cell(value: Any) -> Any:
-    value = to_jsonable(value)
-    return "" if value is None else value
 
 
 def due_items(ctx: Ctx, unit: str, within_hours: float = 16, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -28,7 +28,15 @@ from chiso.web.auth import (
 from chiso.web.context import Ctx, page_ctx
 from chiso.web.queries import period_arg
 from chiso.web.templating import render
-from chiso.wording import LOCAL_MARK, provenance_line, restore_sentence, rule_text
+from chiso.wording import (
+    DOSSIER_HEADINGS,
+    LOCAL_MARK,
+    dossier_cell,
+    drillable,
+    provenance_line,
+    restore_sentence,
+    rule_text,
+)
 
 router = APIRouter(include_in_schema=False)
 KIND_CHOICES = [
@@ -235,6 +243,8 @@ def unit_page(
                 "unconfirmed": rule_label is not None and rule_label is not Provenance.PUBLISHED,
                 "rule_label": rule_label.label if rule_label is not None else "",
                 "ratio": None if e.line.ratio is None else round(float(e.line.ratio) * 100, 2),
+                # metrics counted over dossiers open a list of the dossiers behind them
+                "drill": m is not None and drillable(m.code),
             }
         )
     compare_rows: list[dict[str, Any]] = []
@@ -272,6 +282,7 @@ def dossiers_page(
         "dossiers.html",
         {
             "ctx": ctx, "node": node, "p": local.dossier_page_dict(p, ctx), "period": chosen, "metric": metric,
+            "headings": DOSSIER_HEADINGS, "cell": dossier_cell,
             "gap_only": gap_only, "status": status, "search": search, "pages": pages,
             "query": urlencode(params), "csv_url": f"/api/v1/units/{code}/dossiers.csv?{urlencode(params)}",
         },
