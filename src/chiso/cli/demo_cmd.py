@@ -10,6 +10,7 @@ import typer
 from chiso.cli.official_cmds import _print_ranking, workspace
 from chiso.cli.output import console
 from chiso.domain.periods import Period
+from chiso.workspace import Workspace
 
 
 def demo_files() -> list[Path]:
@@ -58,3 +59,16 @@ def demo(ctx: typer.Context) -> None:
         "\nXếp hạng 102 xã, phường của An Giang năm 2025: chiso ranking --period 2025 --parent H01 --kind commune"
     )
     console.print(f"Kho dữ liệu: {ws.settings.db}")
+    print_web_hint(ws)
+
+
+def print_web_hint(ws: Workspace) -> None:
+    """How to open the dashboard on what the demo stored (the last thing ``make demo`` prints)."""
+    from chiso.accounts import Accounts
+
+    console.rule("5. Trang web (bảng điều khiển và API)")
+    db = "" if ws.settings.db == "chiso.duckdb" else f" --db {ws.settings.db}"
+    if not Accounts(ws).users():
+        console.print(f"Tạo tài khoản quản trị:  .venv/bin/chiso{db} user add admin --role admin")
+    console.print(f"Chạy trang web:          .venv/bin/chiso{db} serve")
+    console.print("Mở trên trình duyệt:     http://127.0.0.1:8766  (tài liệu API: http://127.0.0.1:8766/docs)")
