@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -21,17 +22,29 @@ from chiso.web.context import Ctx
 from chiso.wording import DOSSIER_HEADINGS, dossier_cell
 
 CSV_PAGE = 2000
+DUE_SECONDS = 300
+
+
+# Methods that use the local runs (computed once per period, then read per unit) go to the application's one
+# shared local workspace; plain list queries (dossiers, due soon) run on the worker's own workspace, in parallel.
+SHARED = {"explain", "results", "compare", "local_view", "local_ranking"}
 
 
 def _method(ctx: Ctx, name: str) -> Callable[..., Any]:
-    fn = getattr(ctx.ws, name, None)
-    if fn is None:
+    if not hasattr(ctx.ws, name):
         raise HTTPException(501, "Phiên bản này chưa có số liệu tạm tính từ hồ sơ")
-    return fn  # type: ignore[no-any-return]
+    if name in SHARED:
+        return lambda *args, **kwargs: ctx.web.local(name, *args, **kwargs)
+    return getattr(ctx.ws, name)  # type: ignore[no-any-return]
 
 
 def available(ctx: Ctx) -> bool:
     return hasattr(ctx.ws, "dossiers")
+
+
+def latest_period(ctx: Ctx) -> Period:
+    """The month of the newest dossier (the default period of lists), once per data version."""
+    return ctx.web.cached(("latest_local_period",), _method(ctx, "latest_local_period"))
 
 
 def dossiers(
@@ -47,19 +60,24 @@ def dossiers(
 ) -> Any:
     ctx.unit(unit)
     fn = _method(ctx, "dossiers")
+    period = period or latest_period(ctx)
+    key = ("dossiers", unit, period.key if period else None, metric, gap_only, status, search, page, page_size)
     try:
         status_code = int(status) if status not in (None, "") else None
     except ValueError as exc:
         raise HTTPException(400, f"Trạng thái không hợp lệ: {status} (một số, ví dụ 4)") from exc
-    return fn(
-        unit,
-        period=period,
-        metric=metric or None,
-        gap_only=gap_only,
-        status=status_code,
-        search=search or None,
-        page=page,
-        page_size=page_size,
+    return ctx.web.cached(
+        key,
+        lambda: fn(
+            unit,
+            period=period,
+            metric=metric or None,
+            gap_only=gap_only,
+            status=status_code,
+            search=search or None,
+            page=page,
+            page_size=page_size,
+        ),
     )
 
 
@@ -114,24 +132,40 @@ def dossiers_csv_response(
 
 
 def due_items(ctx: Ctx, unit: str, within_hours: float = 16, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open dossiers of ``unit`` and its sub-units, overdue or due within ``within_hours`` working hours, most
+    urgent first, as ``chiso due --format json`` rows (plus the unit's name), cut to the user's units."""
     ctx.unit(unit)
     fn = _method(ctx, "due_soon")
-    items = fn(unit, now=now, within_hours=within_hours)
-    out = []
-    for it in items:
-        if not ctx.allowed(it.unit_code):
-            continue
-        node = ctx.tree.get(it.unit_code)
-        out.append({**serialize.due_item(it), "unit_name": node.name if node else it.unit_code})
-    return out
+
+    def compute() -> list[dict[str, Any]]:
+        out = []
+        for it in fn(unit, now=now, within_hours=within_hours):
+            node = ctx.tree.get(it.unit_code)
+            out.append({**serialize.due_item(it), "unit_name": node.name if node else it.unit_code})
+        return out
+
+    if now is None:  # the list changes with the clock, slowly (working hours): cached for five minutes at most
+        rows = ctx.web.cached(("due", unit, within_hours, int(time.time() // DUE_SECONDS)), compute)
+    else:
+        rows = compute()
+    return rows if ctx.user.whole_scope else [r for r in rows if ctx.allowed(r["unit_code"])]
 
 
 def compare(ctx: Ctx, unit: str, period: Period | None) -> list[dict[str, Any]]:
     ctx.unit(unit)
     fn = _method(ctx, "compare")
-    return [serialize.compare_line(x) for x in fn(unit, period=period)]
+    lines = ctx.web.cached(("compare", unit, period.key if period else None), lambda: fn(unit, period=period))
+    return [serialize.compare_line(x) for x in lines]
 
 
 def ingest_history(ctx: Ctx) -> list[dict[str, Any]]:
     fn = getattr(ctx.ws, "ingest_history", None)
     return list(fn()) if fn is not None else []
+
+
+def explain(ctx: Ctx, unit: str, **kwargs: Any) -> Any:
+    return _method(ctx, "explain")(unit, source="local", **kwargs)
+
+
+def results(ctx: Ctx, **kwargs: Any) -> Any:
+    return _method(ctx, "results")(source="local", **kwargs)

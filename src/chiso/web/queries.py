@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from chiso.domain.periods import Period
+from chiso.web import local
 from chiso.web.context import Ctx
 from chiso.workspace import Ranking, ResultSet, UnitExplanation
 
@@ -53,7 +54,11 @@ def results(
 ) -> ResultSet:
     parent = parent or default_parent(ctx)
     key = ("results", period.key if period else None, parent, kind, source)
-    full = ctx.web.cached(key, lambda: ctx.ws.results(period=period, parent=parent, kind=kind, source=source))
+    if source == "local":
+        compute = lambda: local.results(ctx, period=period, parent=parent, kind=kind)  # noqa: E731
+    else:
+        compute = lambda: ctx.ws.results(period=period, parent=parent, kind=kind)  # noqa: E731
+    full = ctx.web.cached(key, compute)
     if ctx.user.whole_scope:
         return full
     return dataclasses.replace(full, units=[u for u in full.units if ctx.allowed(u.unit)])
@@ -64,10 +69,9 @@ def explain(
 ) -> UnitExplanation:
     ctx.unit(unit)
     key = ("explain", unit, period.key if period else None, metric, source)
-    kwargs = {"period": period, "metric": metric}
-    if source != "official":
-        kwargs["source"] = source
-    return ctx.web.cached(key, lambda: ctx.ws.explain(unit, **kwargs))  # type: ignore[arg-type]
+    if source == "local":
+        return ctx.web.cached(key, lambda: local.explain(ctx, unit, period=period, metric=metric))
+    return ctx.web.cached(key, lambda: ctx.ws.explain(unit, period=period, metric=metric, source=source))
 
 
 def history(ctx: Ctx, unit: str) -> list[tuple[str, datetime, Decimal | None]]:

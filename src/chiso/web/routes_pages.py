@@ -105,17 +105,22 @@ def _group_names(methodology: Any) -> dict[str, str]:
 
 
 def _unit_summary(ctx: Ctx, code: str, period: str | None, source: str = "official") -> dict[str, Any]:
-    """What the overview and the unit page show on top: totals, groups chart, trend chart."""
+    """What the overview and the unit page show on top: totals, groups chart, trend chart (cached: the charts
+    cost more to build than the page)."""
     x = queries.explain(ctx, code, period=period_arg(period), source=source)
-    names = _group_names(x.methodology)
-    return {
-        "x": x,
-        "view": x.view,
-        "names": names,
-        "groups_chart": charts.groups_chart(x.view.groups, names),
-        "trend_chart": charts.trend_chart(queries.trend(ctx, code), ctx.ws.settings.bands),
-        "estimate": x.view.origin.is_estimate,
-    }
+
+    def build() -> dict[str, Any]:
+        names = _group_names(x.methodology)
+        return {
+            "x": x,
+            "view": x.view,
+            "names": names,
+            "groups_chart": charts.groups_chart(x.view.groups, names),
+            "trend_chart": charts.trend_chart(queries.trend(ctx, code), ctx.ws.settings.bands),
+            "estimate": x.view.origin.is_estimate,
+        }
+
+    return dict(ctx.web.cached(("summary", code, period, source), build))
 
 
 def _children_summary(ctx: Ctx, code: str, period: str | None) -> list[dict[str, Any]]:
@@ -307,7 +312,7 @@ def due_page(
         except ChisoError as exc:
             problem = exc.message
     by_unit: dict[str, list[dict[str, Any]]] = {}
-    for it in sorted(items, key=lambda i: (i["hours_left"] is None, i["hours_left"])):
+    for it in items:  # already most urgent first
         by_unit.setdefault(it["unit_code"], []).append(it)
     units = [n for n in ctx.tree.nodes.values() if ctx.allowed(n.code) and ctx.tree.kids.get(n.code)]
     return render(

@@ -37,7 +37,8 @@ class Cache:
     version: Any = None
     checked: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    MAX_ENTRIES = 512
+    computing: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    MAX_ENTRIES = 2048
 
 
 class WebState:
@@ -50,6 +51,8 @@ class WebState:
         self.accounts = Accounts(self.main)
         self.cache = Cache()
         self.write_lock = threading.Lock()
+        self.local_lock = threading.RLock()
+        self._local_ws: Workspace | None = None
         self.clock: Callable[[], float] = time.time  # tests move time forward to expire sessions
         self._all: list[Workspace] = [self.main]
         self._all_lock = threading.Lock()
@@ -62,7 +65,7 @@ class WebState:
     @property
     def data_dir(self) -> Path:
         if self.options.data_dir is not None:
-            return self.options.data_dir
+            return Path(self.options.data_dir)
         target = self.main.settings.db
         if "://" in target:
             return Path("chiso-web").resolve()
@@ -95,27 +98,54 @@ class WebState:
         return tuple(parts)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """``compute()`` once per key until the data changes."""
+        """``compute()`` once per key until the data changes; concurrent requests for one key wait for it."""
         c = self.cache
         now = time.monotonic()
         if now - c.checked > self.VERSION_SECONDS:
             version = self._data_version()
             with c.lock:
                 c.checked = now
-                if version != c.version:
+                changed = version != c.version
+                if changed:
                     c.entries.clear()
                     c.version = version
+            if changed:
+                self._drop_local()
         with c.lock:
             if key in c.entries:
                 return c.entries[key]  # type: ignore[no-any-return]
-        value = compute()
-        with c.lock:
-            if len(c.entries) >= c.MAX_ENTRIES:
-                c.entries.clear()
-            c.entries[key] = value
+            key_lock = c.computing.setdefault(key, threading.Lock())
+        with key_lock:
+            with c.lock:
+                if key in c.entries:
+                    return c.entries[key]  # type: ignore[no-any-return]
+            value = compute()
+            with c.lock:
+                if len(c.entries) >= c.MAX_ENTRIES:
+                    c.entries.clear()
+                c.entries[key] = value
+                c.computing.pop(key, None)
         return value
 
+    def local(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a local-layer method on the one workspace that keeps the local runs (computed once, shared by
+        every worker instead of once per thread); None-safe for versions without the local layer."""
+        with self.local_lock:
+            if self._local_ws is None:
+                self._local_ws = Workspace(db=self.options.db)
+                with self._all_lock:
+                    self._all.append(self._local_ws)
+            return getattr(self._local_ws, method)(*args, **kwargs)
+
     def invalidate(self) -> None:
+        """After a write through the application: forget results, and the local runs of the shared workspace."""
         with self.cache.lock:
             self.cache.entries.clear()
             self.cache.checked = 0.0
+        self._drop_local()
+
+    def _drop_local(self) -> None:
+        with self.local_lock:
+            if self._local_ws is not None:
+                self._local_ws.close()
+                self._local_ws = None
