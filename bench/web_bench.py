@@ -90,10 +90,12 @@ def build(workdir: Path, dossiers: int) -> Path:
         for i in range(dossiers):
             unit = units[i % len(units)][0]
             received = now - timedelta(minutes=rng.randrange(75 * 24 * 60))
-            due = received + timedelta(days=rng.choice((1, 3, 5, 10, 15)))
+            due = received + timedelta(days=rng.choice((1, 3, 5, 7, 10, 15, 20)))
             age = (now - received).days  # old dossiers are nearly all finished; recent ones often still open
-            done = rng.random() < (0.995 if age > 20 else 0.6)
-            finished = received + timedelta(hours=rng.randrange(1, 24 * 18)) if done else None
+            done = rng.random() < (0.998 if age > 10 else 0.5)
+            late = rng.random() < 0.05
+            span = (due - received).total_seconds() / 3600
+            finished = received + timedelta(hours=span * (1.2 if late else rng.uniform(0.1, 0.95))) if done else None
             if finished and finished > now:
                 finished = None
             w.writerow([
@@ -151,7 +153,7 @@ def mix(unit: str) -> list[tuple[str, str]]:
 Timings = dict[str, list[float]]
 
 
-def run(db: Path, users: int, seconds: float, warm: bool = True) -> tuple[Timings, Timings]:
+def run(db: Path, users: int, seconds: float, think: float = 0.0, warm: bool = True) -> tuple[Timings, Timings]:
     """Timings of every request, and of the requests after each user's first round (cold caches excluded)."""
     import httpx2 as httpx
 
@@ -187,6 +189,7 @@ def run(db: Path, users: int, seconds: float, warm: bool = True) -> tuple[Timing
 
         def user(i: int) -> None:
             unit = units[i % len(units)]
+            rng = random.Random(i)
             name = "bench-staff" if i % 4 else f"bench-{unit}"
             with httpx.Client(timeout=120) as c:
                 _login(c, base, name)
@@ -205,6 +208,8 @@ def run(db: Path, users: int, seconds: float, warm: bool = True) -> tuple[Timing
                                 errors.append(f"{label} {r.status_code}")
                         if time.monotonic() >= stop_at:
                             break
+                        if think:
+                            time.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
         threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
         for t in threads:
@@ -229,7 +234,8 @@ def report(timings: dict[str, list[float]], args: argparse.Namespace, db: Path, 
     if not everything:
         return f"{title}: no requests"
     lines = [
-        f"**{title}** — {args.dossiers:,} dossiers, {args.users} concurrent users, {args.seconds:.0f} s, "
+        f"**{title}** — {args.dossiers:,} dossiers, {args.users} concurrent users (think time {args.think:g} s), "
+        f"{args.seconds:.0f} s, "
         f"{len(everything):,} requests ({len(everything) / args.seconds:.1f}/s); machine: {os.cpu_count()} cores; "
         f"store {db.stat().st_size / 1e6:.0f} MB",
         "",
@@ -249,13 +255,14 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause between a user's requests (s)")
     parser.add_argument("--workdir", type=Path, default=ROOT / ".bench")
     parser.add_argument("--fresh", action="store_true", help="rebuild the store")
     args = parser.parse_args()
     if args.fresh and args.workdir.exists():
         shutil.rmtree(args.workdir)
     db = build(args.workdir, args.dossiers)
-    timings, steady = run(db, args.users, args.seconds)
+    timings, steady = run(db, args.users, args.seconds, args.think)
     print(report(timings, args, db, "All requests"))
     print()
     print(report(steady, args, db, "After each user's first round"))
