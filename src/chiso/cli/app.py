@@ -84,6 +84,9 @@ official_cmds.register(app)
 methodology_cmds.register(app)
 local_cmds.register(app)
 demo_cmd.register(app)
+from chiso.cli import generate_cmd  # noqa: E402
+
+generate_cmd.register(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import typer
 from chiso.cli.official_cmds import _print_ranking, workspace
 from chiso.cli.output import console
 from chiso.domain.periods import Period
+from chiso.formatting import integer, number
 
 
 def demo_files() -> list[Path]:
@@ -27,8 +28,49 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
-def demo(ctx: typer.Context) -> None:
-    """Chạy ví dụ đầy đủ trên số liệu thật của Cổng DVCQG (Gia Lai 2026, An Giang 2025)."""
+GO_DAU = "000.00.37.H53"
+
+
+def local_demo(ctx: typer.Context, out: Path) -> None:
+    """Gò Dầu, May 2023: generate the one-stop system's data, ingest it, compute, rank, explain."""
+    from chiso.cli.local_cmds import print_local
+    from chiso.generate import GenerateSpec, generate, write
+
+    ws = workspace(ctx)
+    console.rule("A. Dữ liệu hồ sơ mẫu của huyện Gò Dầu (Tây Ninh), 01/01–31/5/2023")
+    data_dir = out / "go-dau-2023"
+    manifest = data_dir / "manifest.json"
+    if not manifest.exists():
+        files = write(generate(GenerateSpec(preset="go-dau-2023", seed=7)), data_dir, "csv")
+        console.print(f"Đã tạo {len(files)} tệp trong {data_dir} (dữ liệu tổng hợp, không phải hồ sơ thật).")
+    inputs = sorted(p for p in data_dir.iterdir() if p.suffix in (".csv", ".json") and p.name != "manifest.json")
+    console.rule("B. Nạp dữ liệu (chiso ingest)")
+    for r in ws.ingest(inputs):
+        stored, rejected = integer(r.rows_stored), integer(r.rows_rejected)
+        state = "đã nạp trước đó" if r.skipped else f"{stored} dòng lưu, {rejected} dòng loại"
+        console.print(f"{r.file_name} ({r.kind_label}): {state}")
+    console.rule("C. Tính tạm thời tháng 5/2023 (chiso compute) và xếp hạng các đơn vị của huyện")
+    may = Period.parse("2023-05")
+    rs = ws.compute(may, unit=GO_DAU)
+    print_local(rs)
+    console.rule("D. Chỉ số yếu nhất của từng đơn vị")
+    for v in rs.units[1:]:
+        weakest = sorted((ln for ln in v.lines if ln.lost), key=lambda ln: -(ln.lost or 0))[:3]
+        text = "; ".join(f"{ln.name} mất {number(ln.lost)} điểm" for ln in weakest)
+        console.print(f"[bold]{v.short_name}[/]: {text or 'không mất điểm'}")
+    page = ws.dossiers(GO_DAU, period=may, metric="ON_TIME", page_size=5)
+    console.print(
+        f"\n{page.total} hồ sơ trễ hạn trong tháng 5/2023 — xem: chiso explain --unit {GO_DAU} --metric ON_TIME "
+        "--dossiers --period 2023-05"
+    )
+
+
+def demo(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("demo-output"), "--out", help="Thư mục ghi dữ liệu mẫu, công văn, phụ lục."),
+) -> None:
+    """Chạy ví dụ đầy đủ: tạm tính Gò Dầu tháng 5/2023 từ hồ sơ mẫu; số liệu thật của Cổng (Gia Lai, An Giang)."""
+    local_demo(ctx, out)
     ws = workspace(ctx)
     console.rule("1. Nhập kết quả chính thức của Cổng DVCQG")
     for o in ws.import_official(demo_files()):
