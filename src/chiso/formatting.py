@@ -80,6 +80,11 @@ def short_date(day: date) -> str:
     return f"{day.day}/{day.month}/{day.year}"
 
 
+def document_date(day: date) -> str:
+    """``date(2023, 6, 2)`` → ``'02/6/2023'`` (a document's date when it is cited)."""
+    return f"{day.day:02d}/{day.month}/{day.year}"
+
+
 def cutoff_time(moment: datetime) -> str:
     """``2023-05-31 16:30`` → ``'16 giờ 30 phút ngày 31/5/2023'`` (the data cut-off time in letters)."""
     return f"{moment.hour} giờ {moment.minute:02d} phút ngày {short_date(moment.date())}"
@@ -138,7 +143,7 @@ def place_name(name: str) -> str:
     return area
 
 
-_GENERIC_STARTS = ("Các", "Những", "Tất", "Toàn", "Công", "Cán", "Lãnh", "Thủ", "Chủ")
+_GENERIC_STARTS = ("Các", "Những", "Tất", "Toàn", "Công", "Cán", "Lãnh")
 
 
 def mid_sentence(text: str) -> str:
