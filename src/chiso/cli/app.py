@@ -78,10 +78,11 @@ def root(
     ctx.obj = {"db": db}
 
 
-from chiso.cli import demo_cmd, methodology_cmds, official_cmds  # noqa: E402  (commands register on import)
+from chiso.cli import demo_cmd, methodology_cmds, official_cmds, report_cmd  # noqa: E402  (commands register on import)
 
 official_cmds.register(app)
 methodology_cmds.register(app)
+report_cmd.register(app)
 demo_cmd.register(app)
 
 

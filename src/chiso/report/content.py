@@ -109,6 +109,7 @@ class AppendixUnit:
     rank: int | None
     peers: int
     rows: list[AppendixRow]
+    groups: dict[str, Decimal | None] = field(default_factory=dict)
 
     @property
     def heading(self) -> str:
@@ -443,10 +444,13 @@ def _finding(
     threshold = percent(r.threshold)
     kinds = list(dict.fromkeys(v.kind for v, _, _ in considered))
     audience = join_words([mid_sentence(recipients_by_kind[k]) for k in kinds if k in recipients_by_kind])
+    listed = short[: t.limit] if t.limit else short
     items = [
         fill(t.item, {"unit": mid_sentence(u.unit), "value": u.value, "metric": r.name, "threshold": threshold})
-        for u in short
+        for u in listed
     ]
+    if len(listed) < len(short):
+        items.append(fill(t.more, {"count": str(len(short) - len(listed))}))
     collective = len(considered) > 1 and len(short) == len(considered) and bool(audience)
     target_values = {
         **values,
@@ -472,6 +476,10 @@ def _count_short(line: Line, r: _Resolved) -> int | None:
 
 def build_appendix(data: ReportData, profile: LetterProfile, values: dict[str, str], estimate: bool) -> Appendix:
     units = []
+
+    def label(kind: str) -> str:  # a district's agencies are its 'cơ quan chuyên môn'
+        return "cơ quan chuyên môn huyện" if kind == "agency" and data.sender.kind == "district" else kind_label(kind)
+
     ordered = sorted(
         data.subjects, key=lambda v: (_kind_order(v.kind), v.rank is None, v.rank or 0, v.name)
     )
@@ -484,7 +492,7 @@ def build_appendix(data: ReportData, profile: LetterProfile, values: dict[str, s
                 AppendixRow(
                     unit_code=v.unit,
                     unit_name=unit_name(v.name),
-                    kind=kind_label(v.kind),
+                    kind=label(v.kind),
                     total=v.total,
                     band=v.band.label if v.band else None,
                     rank=v.rank,
@@ -500,9 +508,10 @@ def build_appendix(data: ReportData, profile: LetterProfile, values: dict[str, s
                     note=line.status.label,
                 )
             )
+        groups = {code: g.score for code, g in v.groups.items()}
         units.append(
-            AppendixUnit(v.unit, unit_name(v.name), kind_label(v.kind), v.total,
-                         v.band.label if v.band else None, v.rank, v.peers, rows)
+            AppendixUnit(v.unit, unit_name(v.name), label(v.kind), v.total,
+                         v.band.label if v.band else None, v.rank, v.peers, rows, groups)
         )  # fmt: skip
     subtitle = fill(profile.appendix.subtitle, values)
     if estimate:
@@ -529,7 +538,13 @@ def best_actions(data: ReportData, limit: int = 3) -> list[Action]:
     others = (a for v in data.subjects if v.unit != data.sender.unit for a in _actions(v, with_unit=True))
     found = _actions(data.sender, with_unit=False) or list(others)
     found.sort(key=lambda a: (-a.gain, a.unit, a.metric))
-    return found[:limit]
+    # different metrics first (three actions on one metric say less), then the next best
+    chosen: list[Action] = []
+    for a in found:
+        if len(chosen) < limit and a.metric not in {c.metric for c in chosen}:
+            chosen.append(a)
+    chosen += [a for a in found if a not in chosen][: limit - len(chosen)]
+    return sorted(chosen, key=lambda a: -a.gain)
 
 
 def _actions(view: UnitView, *, with_unit: bool) -> list[Action]:

@@ -88,6 +88,8 @@ class Target(_Strict):
     show: Literal["percent", "count"] = "percent"
     applies_to: tuple[Kind, ...] = ("province", "agency", "district", "commune")
     order: Literal["portal", "worst_first"] = "portal"
+    limit: int | None = Field(None, ge=1, description="list at most this many units, then 'và N đơn vị khác'")
+    more: str = "và {count} đơn vị khác (chi tiết tại Phụ lục)"
     all_short: str
     units_short: str
     item: str = "{unit}: {value}"
@@ -168,6 +170,7 @@ def _templates(p: LetterProfile) -> Iterator[tuple[tuple[str | int, ...], str, f
         yield ("targets", i, "all_short"), t.all_short, GENERAL | TARGET
         yield ("targets", i, "units_short"), t.units_short, GENERAL | TARGET
         yield ("targets", i, "item"), t.item, ITEM | frozenset({"metric", "threshold"})
+        yield ("targets", i, "more"), t.more, frozenset({"count"})
     yield ("directives", "intro"), p.directives.intro, GENERAL
     for i, text in enumerate(p.directives.items):
         yield ("directives", "items", i), text, GENERAL
