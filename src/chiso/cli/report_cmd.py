@@ -12,7 +12,7 @@ from chiso.cli.output import console, err_console, print_json
 from chiso.domain.periods import Period
 from chiso.errors import ChisoError
 from chiso.report.content import number_text
-from chiso.report.produce import ReportRequest, produce
+from chiso.report.produce import ReportOutcome, ReportRequest, produce
 from chiso.report.profile import available_profiles, load_profile, profile_text
 
 
@@ -82,7 +82,6 @@ def report(
         pdf=pdf,
     )
     outcome = produce(workspace(ctx), request)
-    letter = outcome.letter
     if fmt.lower() == "json":
         print_json(
             {
@@ -90,14 +89,20 @@ def report(
                 "period": request.period.key,
                 "source": request.source,
                 "profile": outcome.profile.name,
-                "estimate": letter.estimate,
-                "cutoff": letter.summary.cutoff,
+                "estimate": outcome.letter.estimate,
+                "cutoff": outcome.letter.summary.cutoff,
                 "files": [str(f) for f in outcome.files],
-                "findings": [{"metric": f.metric, "short": [u.code for u in f.short]} for f in letter.findings],
+                "findings": [{"metric": f.metric, "short": [u.code for u in f.short]} for f in outcome.letter.findings],
                 "notes": outcome.notes + ([outcome.pdf_note] if outcome.pdf_note else []),
             }
         )
         return
+    print_outcome(outcome)
+
+
+def print_outcome(outcome: ReportOutcome) -> None:
+    """What was written, from which figures, and what the user should know."""
+    letter = outcome.letter
     s = letter.summary
     kind = "số liệu tạm tính" if letter.estimate else "kết quả chính thức"
     console.print(
@@ -105,7 +110,7 @@ def report(
         f"{number_text(s.total)}/100 điểm" + (f", xếp thứ {s.rank}/{s.peers} {s.peer_label}" if s.rank else "")
     )
     if s.cutoff:
-        console.print(f"Số liệu tính đến thời điểm {s.cutoff}.")
+        console.print(f"Số liệu{' tạm tính' if letter.estimate else ''} tính đến thời điểm {s.cutoff}.")
     for f in outcome.files:
         console.print(f"[green]Đã ghi[/] {f}")
     for note in outcome.notes:
