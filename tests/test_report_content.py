@@ -130,3 +130,17 @@ def test_appendix_lists_every_units_metrics_with_rank_and_band(godau_ws):
 def test_tidy_keeps_sentences_clean():
     assert tidy("đạt 63,31 điểm,  trong tháng 5/2023 ( ).") == "đạt 63,31 điểm, trong tháng 5/2023."
     assert tidy("xếp thứ 4/9 , tăng") == "xếp thứ 4/9, tăng"
+
+
+def test_every_text_is_nfc(godau_ws):
+    import unicodedata
+
+    from chiso.report.profile import available_profiles
+
+    for name in available_profiles():
+        text = profile_text(name)
+        assert unicodedata.is_normalized("NFC", text), name
+    letter = _letter(godau_ws)
+    texts = [*letter.issuer, letter.abstract, letter.place_date, *letter.recipients, *(p.text for p in letter.body),
+             *letter.cc, *(r.metric_name for r in letter.appendix.rows)]  # fmt: skip
+    assert all(unicodedata.is_normalized("NFC", t) for t in texts)
