@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import typer
 
 from chiso.cli.official_cmds import _print_ranking, workspace
 from chiso.cli.output import console
+from chiso.cli.report_cmd import print_outcome
 from chiso.domain.periods import Period
 from chiso.formatting import integer, number
+from chiso.report.produce import ReportRequest, produce
 
 
 def demo_files() -> list[Path]:
@@ -22,6 +25,12 @@ def demo_files() -> list[Path]:
         "angiang/bao_cao_thang_10_2025.xlsx",
     ]
     return [Path(str(base / n)) for n in names]
+
+
+def godau_files() -> list[Path]:
+    """Gò Dầu, May 2023: assumed data rebuilt from the reference letter (demo_data/godau/README.md)."""
+    base = resources.files("chiso") / "demo_data" / "godau"
+    return sorted(Path(str(base / p.name)) for p in base.iterdir() if p.name.endswith(".json"))
 
 
 def register(app: typer.Typer) -> None:
@@ -99,4 +108,12 @@ def demo(
     console.print(
         "\nXếp hạng 102 xã, phường của An Giang năm 2025: chiso ranking --period 2025 --parent H01 --kind commune"
     )
+    console.rule("5. Công văn tháng 5/2023 của UBND huyện Gò Dầu (số liệu giả định, dựng lại từ công văn thật)")
+    for o in ws.import_official(godau_files(), methodology="dvcqg-live"):
+        if o.error:
+            raise o.error
+    request = ReportRequest(
+        "H53.07", Period.parse("2023-05"), out / "go-dau-2023-05", profile="go-dau-2023", issued=date(2023, 6, 2)
+    )
+    print_outcome(produce(ws, request))
     console.print(f"Kho dữ liệu: {ws.settings.db}")
