@@ -72,6 +72,11 @@ def local_demo(ctx: typer.Context, out: Path) -> None:
         f"\n{page.total} hồ sơ trễ hạn trong tháng 5/2023 — xem: chiso explain --unit {GO_DAU} --metric ON_TIME "
         "--dossiers --period 2023-05"
     )
+    console.rule("E. Công văn từ số liệu tạm tính (chiso report --source local)")
+    request = ReportRequest(
+        GO_DAU, may, out / "go-dau-2023-05-tam-tinh", source="local", profile="go-dau-2023", issued=date(2023, 6, 2)
+    )
+    print_outcome(produce(ws, request))
 
 
 def demo(
