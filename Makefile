@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint fmt bench screenshots clean help
+.PHONY: demo test lint fmt bench bench-web screenshots clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -36,6 +36,9 @@ fmt: .stamp-test  ## ruff autofix
 
 bench: .stamp-test  ## benchmarks (by hand; figures go to docs/benchmarks.md)
 	$(BIN)/python -m bench
+
+bench-web: .stamp-test  ## web pages and API at 1M dossiers, 20 users (by hand; figures go to docs/benchmarks.md)
+	$(BIN)/python -m bench.web_bench
 
 screenshots: .stamp-test  ## browser tests that also refresh docs/screenshots/*.png (needs /usr/bin/chromium)
 	CHISO_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_web_browser.py

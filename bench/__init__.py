@@ -1,1 +1,1 @@
-"""Benchmarks run by hand (``make bench``); their figures go to docs/benchmarks.md."""
+"""Benchmarks, run by hand (``make bench``); they print figures and ratios. Results go to docs/benchmarks.md."""

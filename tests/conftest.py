@@ -19,6 +19,9 @@ GIALAI_COMMUNES = REAL / "gialai-communes-2026-10-10.sample.json"
 ANGIANG_T10 = REAL / "angiang" / "bao_cao_T10_2025.xlsx"
 ANGIANG_THANG10 = REAL / "angiang" / "bao_cao_thang_10_2025.xlsx"
 REAL_FILES = [GIALAI_AGENCIES, GIALAI_COMMUNES, ANGIANG_T10, ANGIANG_THANG10]
+# Gò Dầu, May 2023: assumed data rebuilt from the reference letter (src/chiso/demo_data/godau/README.md).
+GODAU = Path(__file__).parent.parent / "src" / "chiso" / "demo_data" / "godau"
+GODAU_FILES = sorted(GODAU.glob("*.json"))
 
 IN_CI = bool(os.environ.get("CHISO_CI"))
 
@@ -39,24 +42,43 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
     w.close()
 
 
-@pytest.fixture(scope="session")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with every real sample imported, built once; tests copy it before writing."""
-    path = tmp_path_factory.mktemp("real") / "real.duckdb"
+def _imported_db(directory: Path, files: list[Path], methodology: str | None = None) -> Path:
+    path = directory / "store.duckdb"
     w = Workspace(db=path)
-    outcomes = w.import_official(REAL_FILES)
+    outcomes = w.import_official(files, methodology=methodology)
     w.close()
     assert all(o.error is None for o in outcomes), [o.error for o in outcomes]
     return path
 
 
-@pytest.fixture
-def real_ws(real_db: Path, tmp_path: Path) -> Iterator[Workspace]:
+def _copy_of(db: Path, tmp_path: Path) -> Iterator[Workspace]:
     copy = tmp_path / "copy.duckdb"
-    shutil.copy(real_db, copy)
+    shutil.copy(db, copy)
     w = Workspace(db=copy)
     yield w
     w.close()
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with every real sample imported, built once; tests copy it before writing."""
+    return _imported_db(tmp_path_factory.mktemp("real"), REAL_FILES)
+
+
+@pytest.fixture
+def real_ws(real_db: Path, tmp_path: Path) -> Iterator[Workspace]:
+    yield from _copy_of(real_db, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def godau_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tây Ninh's districts (April and May 2023) and Gò Dầu's units (May 2023), imported once."""
+    return _imported_db(tmp_path_factory.mktemp("godau"), GODAU_FILES, methodology="dvcqg-live")
+
+
+@pytest.fixture
+def godau_ws(godau_db: Path, tmp_path: Path) -> Iterator[Workspace]:
+    yield from _copy_of(godau_db, tmp_path)
 
 
 @pytest.fixture(scope="session")

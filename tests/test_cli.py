@@ -129,7 +129,11 @@ def test_history_and_units(db):
     assert any(u["unit_code"] == "H21.227" for u in units)
 
 
-def test_demo_runs(tmp_path):
+def test_demo_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the demo writes its letter to ./demo-output
     result = run(tmp_path / "demo.duckdb", "demo")
     assert result.exit_code == 0, result.output
     assert "0 sai lệch" in result.output and "UBND xã Vân Canh" in result.output
+    letter = tmp_path / "demo-output" / "go-dau-2023-05"
+    assert {"letter.docx", "appendix.xlsx", "brief.txt"} <= {p.name for p in letter.iterdir()}
+    assert "63,31/100 điểm, xếp thứ 4/9" in result.output

@@ -41,3 +41,28 @@ def test_number_round_trips(value: Decimal):
     text = number(value, 2, trim=False)
     back = Decimal(text.replace(".", "").replace(",", "."))
     assert back == value
+
+
+def test_unit_names_as_officials_write_them():
+    from chiso.formatting import area_name, join_words, mid_sentence, place_name, unit_name
+
+    assert unit_name("Xã Thạnh Đức") == "UBND xã Thạnh Đức"
+    assert unit_name("Ủy ban nhân dân thị trấn Gò Dầu - huyện Gò Dầu") == "UBND thị trấn Gò Dầu"
+    assert unit_name("Sở Tư pháp - tỉnh Tây Ninh") == "Sở Tư pháp"
+    assert unit_name("UBND Thành phố Tây Ninh") == "UBND thành phố Tây Ninh"
+    assert area_name("UBND huyện Gò Dầu") == "huyện Gò Dầu"
+    assert place_name("UBND huyện Gò Dầu") == "Gò Dầu"
+    assert place_name("UBND thị xã Hòa Thành") == "Hòa Thành"
+    assert mid_sentence("Các cơ quan chuyên môn huyện") == "các cơ quan chuyên môn huyện"
+    assert mid_sentence("Sở Tư pháp") == "Sở Tư pháp"
+    assert mid_sentence("UBND các xã, thị trấn") == "UBND các xã, thị trấn"
+    assert join_words(["a", "b", "c"]) == "a, b và c"
+    assert join_words(["a"]) == "a"
+
+
+def test_period_in_words():
+    from chiso.domain.periods import Period
+
+    assert Period.parse("2023-05").words == "tháng 5 năm 2023"
+    assert Period.parse("2023-Q2").words == "quý II năm 2023"
+    assert Period.parse("2023").words == "năm 2023"

@@ -378,3 +378,14 @@ def test_user_commands(tmp_path, real_db):
     assert json.loads(run("user", "list", "--format", "json").output)[0]["active"] is False
     stored = next(iter(run("user", "list").output.splitlines()), "")
     assert "người dùng" in stored
+
+
+def test_letters_through_the_report_module(app, as_user):
+    staff = as_user("vanphong")
+    token = csrf_of(staff.get("/letters").text)
+    made = staff.post("/api/v1/letters", data={"unit": "H21.227", "period": "2026"}, headers={"X-CSRF-Token": token})
+    assert made.status_code == 200, made.text
+    files = made.json()["files"]
+    assert {"letter.docx", "appendix.xlsx", "brief.txt"} <= set(files)
+    docx = staff.get(f"/api/v1/letters/{made.json()['id']}/letter.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"

@@ -80,6 +80,11 @@ def short_date(day: date) -> str:
     return f"{day.day}/{day.month}/{day.year}"
 
 
+def document_date(day: date) -> str:
+    """``date(2023, 6, 2)`` → ``'02/6/2023'`` (a document's date when it is cited)."""
+    return f"{day.day:02d}/{day.month}/{day.year}"
+
+
 def cutoff_time(moment: datetime) -> str:
     """``2023-05-31 16:30`` → ``'16 giờ 30 phút ngày 31/5/2023'`` (the data cut-off time in letters)."""
     return f"{moment.hour} giờ {moment.minute:02d} phút ngày {short_date(moment.date())}"
@@ -100,3 +105,60 @@ def fold(text: object) -> str:
     raw = str(text or "").strip().replace("đ", "d").replace("Đ", "D")
     plain = "".join(c for c in unicodedata.normalize("NFD", raw) if unicodedata.category(c) != "Mn")
     return re.sub(r"[^A-Z0-9]+", "_", plain.upper()).strip("_")
+
+
+# -- names of units and lists, as officials write them ------------------------------------------------------
+_LOCAL_LEVELS = ("tỉnh", "thành phố", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn", "đặc khu")
+_COUNCIL = re.compile(r"^(?:ủy ban nhân dân|uỷ ban nhân dân|ubnd)\s+", re.IGNORECASE)
+
+
+def unit_name(name: str) -> str:
+    """A unit's name as officials write it in letters.
+
+    The portal's suffix (' - tỉnh Tây Ninh') is dropped and a local government is 'UBND' + its level in lower
+    case: 'Xã Thạnh Đức' → 'UBND xã Thạnh Đức'; 'Ủy ban nhân dân thị trấn Gò Dầu - huyện Gò Dầu' →
+    'UBND thị trấn Gò Dầu'; 'Sở Tư pháp - tỉnh Tây Ninh' → 'Sở Tư pháp'.
+    """
+    short = nfc(name).split(" - ")[0].strip()
+    rest = _COUNCIL.sub("", short)
+    low = rest.lower()
+    for level in _LOCAL_LEVELS:
+        if low.startswith(level + " "):
+            return f"UBND {level}{rest[len(level):]}"
+    return short
+
+
+def area_name(name: str) -> str:
+    """The territory of a local government: 'UBND huyện Gò Dầu' → 'huyện Gò Dầu' (other names unchanged)."""
+    return _COUNCIL.sub("", unit_name(name))
+
+
+def place_name(name: str) -> str:
+    """The place written before the date: 'UBND huyện Gò Dầu' → 'Gò Dầu', 'UBND thị xã Hòa Thành' → 'Hòa Thành'."""
+    area = area_name(name)
+    low = area.lower()
+    for level in sorted(_LOCAL_LEVELS, key=len, reverse=True):
+        if low.startswith(level + " "):
+            return area[len(level) + 1 :]
+    return area
+
+
+_GENERIC_STARTS = ("Các", "Những", "Tất", "Toàn", "Công", "Cán", "Lãnh")
+
+
+def mid_sentence(text: str) -> str:
+    """A heading-case phrase inside a sentence: 'Các cơ quan chuyên môn' → 'các cơ quan chuyên môn'.
+
+    Only a generic first word is lowered; names ('Sở Tư pháp', 'UBND xã Thạnh Đức') are kept as written.
+    """
+    first, _, rest = text.partition(" ")
+    if first in _GENERIC_STARTS:
+        first = first.lower()
+    return f"{first} {rest}" if rest else first
+
+
+def join_words(items: list[str], last: str = "và") -> str:
+    """``['a', 'b', 'c']`` → ``'a, b và c'``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"

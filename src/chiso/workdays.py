@@ -47,8 +47,9 @@ MIN_YEAR = 1970
 MAX_YEAR = 2100
 """Last year the calendar handles (``holidays`` knows the lunar holidays up to 2100); deadlines beyond it are refused
 (scalar) or give NaT (vectorised)."""
-MONTH_DAYS = 30
-"""Calendar days counted for the fractional part of an amount in months (an assumption; whole months are exact)."""
+
+MAX_AMOUNT = 1_000_000.0
+"""Largest amount accepted in any unit (larger amounts are refused, or NaT when vectorised)."""
 
 _US = 1_000_000
 _HOUR_US = 3600 * _US
@@ -249,23 +250,9 @@ def _amount(value: int | float | Decimal) -> float:
     number = float(value)
     if not math.isfinite(number) or number < 0:
         raise ValueError(f"Thời gian xử lý không hợp lệ: {value!r} (cần một số không âm).")
+    if number > MAX_AMOUNT:
+        raise ValueError(f"Thời gian xử lý quá lớn: {value!r} (tối đa {MAX_AMOUNT:,.0f}).")
     return number
-
-
-def _calendar_parts(amount: float, unit: Unit, day_us: int) -> tuple[int, int, int]:
-    """(whole months, whole calendar days, fraction as office microseconds) of a calendar amount.
-
-    The arithmetic mirrors the vectorised path operation for operation so that both round alike.
-    """
-    if unit == "month":
-        months = math.floor(amount)
-        rest = (amount - months) * MONTH_DAYS
-    else:
-        months = 0
-        rest = amount
-    days = math.floor(rest)
-    frac = rest - days
-    return months, days, round(frac * day_us)
 
 
 def _add_months(d: date, months: int) -> date:
@@ -275,6 +262,41 @@ def _add_months(d: date, months: int) -> date:
     year, month = divmod(total, 12)
     last = _calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(d.day, last))
+
+
+_MONTH_LENGTHS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _civil_from_days(day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(year, month, day) of day indices since 1970-01-01, in integer arithmetic (H. Hinnant's algorithm)."""
+    z = day + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    dom = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (month <= 2), month, dom
+
+
+def _days_from_civil(year: np.ndarray, month: np.ndarray, dom: np.ndarray) -> np.ndarray:
+    """Day indices since 1970-01-01 of (year, month, day), the inverse of ``_civil_from_days``."""
+    year = year - (month <= 2)
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + dom - 1
+    return era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+
+
+def _add_months_np(day: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """Day indices ``months`` calendar months later, the day of month clamped to the month's end (``_add_months``)."""
+    year, month, dom = _civil_from_days(day)
+    total = year * 12 + month - 1 + months
+    year, month = total // 12, total % 12 + 1
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    length = _MONTH_LENGTHS[month - 1] + ((month == 2) & leap)
+    return _days_from_civil(year, month, np.minimum(dom, length))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -405,7 +427,7 @@ class WorkCalendar:
             self._load_years(d.year)
         if d in self._holidays:
             return False
-        if d in self._holidays.weekend_workdays:
+        if d in getattr(self._holidays, "weekend_workdays", ()):  # older `holidays` versions lack it
             return True
         weekday = d.weekday()
         return weekday < 5 or (weekday == 5 and self.saturday_working)
@@ -520,9 +542,10 @@ class WorkCalendar:
 
         * working days / hours: the earliest instant at which that much office time has elapsed (1 day =
           ``hours.day_seconds``; 0.5 day = 4 h by default), so a deadline may fall at a session's end (17:00);
-        * calendar days / months: the same clock time that many days / months later (a fractional month counts
-          ``MONTH_DAYS`` days), moved to the next working day when it is not one, then the fractional day as
-          office time.
+        * calendar days / months: the same clock time that many days / months later (day of month clamped to the
+          month's end), moved to the next working day when it is not one. A fractional day is office time added to
+          that deadline, capped at the deadline of one more day (so that more time never gives an earlier
+          deadline); a fractional month is that share of the days of the month that follows.
 
         The amount is converted to a float then to whole microseconds (as the vectorised path does). A zero amount
         gives the start of counting.
@@ -539,13 +562,27 @@ class WorkCalendar:
         if kind in ("working_day", "hour"):
             office = round(value * (self._day_us if kind == "working_day" else _HOUR_US))
             return _utc(self._walk_us(begin, office) if office else begin)
-        months, days, frac_us = _calendar_parts(value, kind, self._day_us)
         clock = begin % _DAY_US
-        target = _add_months(_day_date(begin // _DAY_US), months) + timedelta(days=days)
-        if target.year > MAX_YEAR:
+        first = _day_date(begin // _DAY_US)
+        if kind == "month":
+            months = math.floor(value)
+            share = value - months
+            base = _add_months(first, months)
+            rest = share * (_add_months(first, months + 1) - base).days if share > 0 else 0.0
+        else:
+            base, rest = first, value
+        days = math.floor(rest)
+        frac_us = round((rest - days) * self._day_us)
+        due = self._same_clock_on_working_day(base + timedelta(days=days), clock)
+        if frac_us:
+            cap = self._same_clock_on_working_day(base + timedelta(days=days + 1), clock)
+            due = min(self._walk_us(due, frac_us), cap)
+        return _utc(due)
+
+    def _same_clock_on_working_day(self, d: date, clock: int) -> int:
+        if d.year > MAX_YEAR:
             raise ValueError(f"Hạn xử lý vượt quá năm {MAX_YEAR}.")
-        due = _date_index(self.next_working_day(target, inclusive=True)) * _DAY_US + clock
-        return _utc(self._walk_us(due, frac_us) if frac_us else due)
+        return _date_index(self.next_working_day(d, inclusive=True)) * _DAY_US + clock
 
     def working_seconds_between(self, a: datetime, b: datetime) -> float:
         """Office seconds between two instants (negative when ``b`` is before ``a``)."""
@@ -640,7 +677,7 @@ class WorkCalendar:
 
         Returns:
             ``datetime64[us]`` deadlines in UTC, NaT where the start, amount or unit is missing or invalid (negative,
-            non-finite) or the deadline is beyond ``MAX_YEAR``.
+            non-finite, above ``MAX_AMOUNT``, outside ``MIN_YEAR``–``MAX_YEAR``) or the deadline is beyond ``MAX_YEAR``.
 
         Raises:
             ValueError: a unit text that is not a known unit.
@@ -650,7 +687,7 @@ class WorkCalendar:
         n = local.size
         amount = np.broadcast_to(np.asarray(amounts, dtype=np.float64), shape).reshape(-1)
         codes = self._unit_codes(unit, n)
-        valid &= np.isfinite(amount) & (amount >= 0) & (codes != _NO_UNIT)
+        valid &= np.isfinite(amount) & (amount >= 0) & (amount <= MAX_AMOUNT) & (codes != _NO_UNIT)
         amount = np.where(valid, amount, 0.0)
         out = np.full(n, _NAT, dtype=np.int64)
         if not valid.any():
@@ -667,17 +704,15 @@ class WorkCalendar:
         office = np.where(working, np.rint(office), 0).astype(np.int64)
         is_month = codes == _UNIT_CODES["month"]
         months = np.where(is_month, np.floor(amount), 0.0)
-        rest = np.where(is_month, (amount - months) * MONTH_DAYS, amount)
-        days = np.floor(rest)
-        frac = np.where(working, 0, np.rint((rest - days) * self._day_us)).astype(np.int64)
-        months_i, days_i = months.astype(np.int64), np.where(working, 0, days).astype(np.int64)
+        share = np.where(is_month, amount - months, 0.0)  # fraction of a month
+        months_i = months.astype(np.int64)
 
         first, last_start = self._year_range(local)
-        reach = np.where(working, office / self._day_us * 1.5, months_i * 31 + days_i + frac / self._day_us)
+        reach = np.where(working, office / self._day_us * 1.5, np.where(is_month, months * 31 + 31, amount + 1))
         last = min(MAX_YEAR, last_start + int(np.max(reach) / 365) + 1)
         while True:
             tl = self._timeline_for(first, last)
-            result, over = self._deadlines(tl, local, working, office, months_i, days_i, frac)
+            result, over = self._deadlines(tl, local, working, office, is_month, amount, months_i, share)
             if not over.any() or last >= MAX_YEAR:
                 break
             last = min(MAX_YEAR, last + max(2, last - first + 1))
@@ -689,17 +724,21 @@ class WorkCalendar:
         low, high = int(local.min()) // _DAY_US, int(local.max()) // _DAY_US
         return _day_date(low).year, _day_date(high).year
 
-    @staticmethod
     def _deadlines(
+        self,
         tl: _Timeline,
         local: np.ndarray,
         working: np.ndarray,
         office: np.ndarray,
+        is_month: np.ndarray,
+        amount: np.ndarray,
         months: np.ndarray,
-        days: np.ndarray,
-        frac: np.ndarray,
+        share: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Local deadlines and where the timeline was too short; each path runs on its own rows only."""
+        """Local deadlines and where the timeline was too short; each path runs on its own rows only.
+
+        The arithmetic mirrors :meth:`add_working_time` operation for operation, so both round alike.
+        """
         begin, over = tl.next_office(local)
         result = begin.copy()
         # working days and hours: the earliest instant at which the office time has elapsed
@@ -707,31 +746,37 @@ class WorkCalendar:
         if rows.size:
             result[rows], late = tl.at_elapsed(tl.elapsed(begin[rows]) + office[rows])
             over[rows] |= late
-        # calendar days and months: same clock time, moved to a working day, then the fraction as office time
+        # calendar days and months: same clock time, moved to a working day; the fraction as capped office time
         rows = np.flatnonzero(~working)
-        if rows.size:
-            start = begin[rows]
-            day = start // _DAY_US
-            clock = start - day * _DAY_US
-            target = day + days[rows]
-            by_month = np.flatnonzero(months[rows] != 0)
-            if by_month.size:
-                dates = day[by_month].astype("datetime64[D]")
-                month = dates.astype("datetime64[M]")
-                day_of_month = (dates - month.astype("datetime64[D]")).astype(np.int64)
-                to = month + months[rows][by_month]
-                first_day = to.astype("datetime64[D]")
-                length = ((to + 1).astype("datetime64[D]") - first_day).astype(np.int64)
-                target[by_month] = first_day.astype(np.int64) + np.minimum(day_of_month, length - 1)
-                target[by_month] += days[rows][by_month]
-            moved, late = tl.working_on_or_after(target)
-            due = moved * _DAY_US + clock
-            over[rows] |= late
-            part = np.flatnonzero(frac[rows] > 0)
-            if part.size:
-                due[part], late = tl.at_elapsed(tl.elapsed(due[part]) + frac[rows][part])
-                over[rows[part]] |= late
-            result[rows] = due
+        if not rows.size:
+            return result, over
+        start = begin[rows]
+        day = start // _DAY_US
+        clock = start - day * _DAY_US
+        base = day.copy()
+        rest = amount[rows].copy()
+        by_month = np.flatnonzero(is_month[rows])
+        if by_month.size:
+            m = months[rows][by_month]
+            base[by_month] = _add_months_np(day[by_month], m)
+            rest[by_month] = 0.0
+            split = by_month[share[rows][by_month] > 0]  # a fraction of the following month's days
+            if split.size:
+                length = _add_months_np(day[split], months[rows][split] + 1) - base[split]
+                rest[split] = share[rows][split] * length
+        days = np.floor(rest)
+        frac = np.rint((rest - days) * self._day_us).astype(np.int64)
+        target = base + days.astype(np.int64)
+        moved, late = tl.working_on_or_after(target)
+        due = moved * _DAY_US + clock
+        over[rows] |= late
+        part = np.flatnonzero(frac > 0)
+        if part.size:
+            reached, late = tl.at_elapsed(tl.elapsed(due[part]) + frac[part])
+            cap, late_cap = tl.working_on_or_after(target[part] + 1)
+            due[part] = np.minimum(reached, cap * _DAY_US + clock[part])
+            over[rows[part]] |= late | late_cap
+        result[rows] = due
         return result, over
 
     def working_seconds_between_many(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:

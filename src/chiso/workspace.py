@@ -14,11 +14,11 @@ from pathlib import Path
 
 from chiso.domain.codes import NATIONAL
 from chiso.domain.periods import Period
-from chiso.domain.results import GroupScore, Origin, Source
+from chiso.domain.results import FigureStatus, GroupScore, Origin, Source
 from chiso.domain.units import UnitKind
 from chiso.engine import drill
 from chiso.engine.compute import LocalRun, LocalUnit, compute_local, unit_nodes
-from chiso.engine.metrics import Measure
+from chiso.engine.metrics import MEASURE_METRICS, Measure
 from chiso.engine.predicates import ON_TIME_RULES, Window
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
 from chiso.ingest import current
@@ -533,17 +533,26 @@ class Workspace:
         return ResultSet(chosen, parent_code, load_methodology(origin.methodology), origin, views)
 
     def unit_info(self, code: str) -> UnitInfo:
+        """A unit from the official results, else from the local unit table (seeds, units files)."""
         for u in q.known_units(self.store):
             if u["unit_code"] == code:
                 return UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
+        node = unit_nodes(self.store).get(code)
+        if node is not None:
+            return UnitInfo(node.code, node.name, node.kind, node.parent)
         raise UnknownUnitError(f"Không có đơn vị mã {code} trong kho", hint="Xem danh sách đơn vị bằng: chiso units")
 
     def children(self, code: str) -> list[UnitInfo]:
-        return [
-            UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
+        """Sub-units from the official results, plus those known only from local data."""
+        out = {
+            u["unit_code"]: UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
             for u in q.known_units(self.store)
             if u["parent_code"] == code
-        ]
+        }
+        for node in unit_nodes(self.store).values():
+            if node.parent == code and node.code not in out:
+                out[node.code] = UnitInfo(node.code, node.name, node.kind, node.parent)
+        return list(out.values())
 
     def total_history(self, unit: str) -> list[tuple[str, datetime, Decimal | None]]:
         """(period, capture time, total) of every published row of ``unit``, oldest first (trend charts)."""
@@ -608,7 +617,9 @@ class Workspace:
     def refresh(self) -> current.RefreshReport:
         """Rebuild the current dossier table (after ingest or calendar changes)."""
         self._local_cache.clear()
-        return current.refresh_dossiers(self.store, self.calendar())
+        report = current.refresh_dossiers(self.store, self.calendar())
+        self.store.checkpoint()
+        return report
 
     def ingest_history(self) -> list[dict]:
         t = self.store.table("ingest_run")
@@ -704,7 +715,7 @@ class Workspace:
             rank=rank,
             peers=len(peers),
             groups={g.code: GroupScore(g.code, g.score, g.max) for g in unit.score.groups},
-            lines=lines_from_score(unit.score, Basis.LOCAL),
+            lines=lines_from_score(unit.score, Basis.LOCAL) + _measure_lines(unit.measures),
             origin=self._local_origin(run),
             extras=dict(unit.measures),
         )
@@ -939,6 +950,24 @@ def _cause(local: Line, official: Line | None) -> str:
     if local.metric is not None and local.metric.code in ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME"):
         return "chỉ số cấp tỉnh: lấy theo số liệu chính thức"
     return "trạng thái hồ sơ trên Cổng khác với hệ thống một cửa (cập nhật chậm hoặc thiếu cờ dữ liệu)"
+
+
+def _measure_lines(measures: dict[str, Measure]) -> list[Line]:
+    """Local extra measures as monitor lines (no points), e.g. the share of e-certified copies."""
+    from fractions import Fraction
+
+    out = []
+    for code, m in measures.items():
+        if code not in MEASURE_METRICS or m.denominator is None:
+            continue
+        group, metric = MEASURE_METRICS[code]
+        ratio = Fraction(m.numerator or 0, m.denominator) if m.denominator else None
+        out.append(
+            Line(group=group, name=metric.name, max=Decimal(0), score=None, status=FigureStatus.NOT_APPLICABLE,
+                 basis=Basis.LOCAL, metric=metric, numerator=Fraction(m.numerator or 0),
+                 denominator=Fraction(m.denominator), ratio=ratio)
+        )  # fmt: skip
+    return out
 
 
 def _ingest_order(path: Path) -> tuple[int, str]:

@@ -78,13 +78,24 @@ def root(
     ctx.obj = {"db": db}
 
 
-from chiso.cli import demo_cmd, local_cmds, methodology_cmds, official_cmds, web_cmds  # noqa: E402  (register on import)
+from chiso.cli import (  # noqa: E402  (commands register on import)
+    demo_cmd,
+    local_cmds,
+    methodology_cmds,
+    official_cmds,
+    report_cmd,
+    web_cmds,
+)
 
 official_cmds.register(app)
 methodology_cmds.register(app)
 local_cmds.register(app)
+report_cmd.register(app)
 demo_cmd.register(app)
 web_cmds.register(app)
+from chiso.cli import generate_cmd  # noqa: E402
+
+generate_cmd.register(app)
 
 
 def main() -> None:

@@ -43,7 +43,8 @@ def is_province_code(code: str) -> bool:
 
 
 def default_parent(code: str, *, is_province: bool = False) -> str | None:
-    """Parent implied by the code: a province's is the nation, ``H21.227``'s is ``H21``.
+    """Parent implied by the code: a province's is the nation, ``H21.227``'s is ``H21``, and a unit under a
+    district (before the 07/2025 reform) ``H53.05.01``'s is the district ``H53.05``.
 
     ``is_province`` says the unit is known to be a province although its code has the older 4-part form
     (the list service publishes one province as ``000.00.00.H37``).
@@ -53,4 +54,6 @@ def default_parent(code: str, *, is_province: bool = False) -> str | None:
     parts = code.split(".")
     if len(parts) == 2 and _PROVINCE.match(parts[0]):
         return parts[0]
+    if len(parts) == 3 and _PROVINCE.match(parts[0]):
+        return ".".join(parts[:2])
     return province_of(code)

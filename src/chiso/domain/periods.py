@@ -132,6 +132,15 @@ class Period:
             return f"từ {self.start:%d/%m/%Y} đến {self.end:%d/%m/%Y}"
         return f"lũy kế đến {text}" if self.ytd else text
 
+    @property
+    def words(self) -> str:
+        """The label as closing sentences write it: 'tháng 5 năm 2023', 'quý II năm 2023', 'năm 2023'."""
+        if self.kind is PeriodKind.MONTH and not self.ytd:
+            return f"tháng {self.end.month} năm {self.end.year}"
+        if self.kind is PeriodKind.QUARTER and not self.ytd:
+            return f"quý {('I', 'II', 'III', 'IV')[(self.end.month - 1) // 3]} năm {self.end.year}"
+        return self.label
+
     def __str__(self) -> str:
         return self.key
 

@@ -37,12 +37,17 @@ _PLURAL_LABELS = {
     UnitKind.COMMUNE: "các xã, phường, thị trấn",
 }
 
-_CHILD_GROUP = {"AGENCY": UnitKind.AGENCY, "COMMUNE": UnitKind.COMMUNE, "PROVINCE": UnitKind.PROVINCE}
+_CHILD_GROUP = {
+    "AGENCY": UnitKind.AGENCY,
+    "COMMUNE": UnitKind.COMMUNE,
+    "PROVINCE": UnitKind.PROVINCE,
+    "DISTRICT": UnitKind.DISTRICT,  # cấp huyện, in files that describe the years before 07/2025
+}
 _LOAI_COQUAN = {"1": UnitKind.PROVINCE, "2": UnitKind.AGENCY, "3": UnitKind.COMMUNE}
 
 
 def kind_from_child_group(value: str | None) -> UnitKind | None:
-    """The evaluation API's ``childGroup`` (AGENCY / COMMUNE)."""
+    """The evaluation API's ``childGroup`` (AGENCY / COMMUNE; DISTRICT for results before 07/2025)."""
     if value is None:
         return None
     return _CHILD_GROUP.get(str(value).strip().upper())

@@ -37,41 +37,49 @@ def _n(flag: ir.BooleanValue) -> ir.IntegerScalar:
 
 
 def dossier_sums(f: ir.Table) -> ir.Table:
-    """One row per unit_code with the sums of DOSSIER_SUMS over its counted dossiers (plus ever-seen flag)."""
-    c = f.counted
-    seconds = (f.end_at.epoch_seconds() - f.received_at.epoch_seconds()).cast("int64")
-    return f.group_by("unit_code").aggregate(
-        any_ever=f.count(),
-        n=_n(c),
-        synced=_n(c & f.synced.fill_null(False)),
-        known_synced=_n(c & f.synced.notnull()),
-        on_time=_n(c & f.on_time),
-        completed=_n(c & f.completed),
-        completed_seconds=ibis.ifelse(c & f.completed, seconds, 0).sum(),
-        online=_n(c & f.online),
-        channel2=_n(c & f.channel2.fill_null(False)),
-        channel2_on_time=_n(c & f.channel2.fill_null(False) & f.on_time),
-        fee_bearing=_n(c & f.fee_bearing),
-        paid=_n(c & f.paid),
-        known_paid=_n(c & f.paid_online.notnull()),
-        drs_ok=_n(c & f.on_time & ~f.dissatisfied.fill_null(False)),
-        paper=_n(c & f.paper),
-        paper_e_result=_n(c & f.paper & f.e_result_ok),
-        known_e_result=_n(c & f.e_result.notnull()),
-        digitised_ok=_n(c & f.digitised_ok),
-        known_digitised=_n(c & f.digitised.notnull()),
-        reused=_n(c & f.reused.fill_null(False)),
-        known_reused=_n(c & f.reused.notnull()),
-        personal_store=_n(c & f.personal_store),
-        known_personal_store=_n(c & (f.from_personal_store.notnull() | f.result_to_personal_store.notnull())),
-        citizen_data=_n(c & f.citizen_data),
-        known_citizen_data=_n(c & (f.vneid.notnull() | f.from_personal_store.notnull() | f.citizen_db.notnull())),
-        certified=_n(c & f.certified_copy.fill_null(False)),
-        e_certified_copies=_n(c & f.e_certified_copy),
-        known_certified=_n(c & f.certified_copy.notnull()),
-        e_certified_any=_n(c & f.e_certified.fill_null(False)),
-        known_e_certified=_n(c & f.e_certified.notnull()),
+    """One row per unit_code with the sums of DOSSIER_SUMS over its counted dossiers.
+
+    The filter on counted dossiers runs first, so every sum below reads only the period's rows.
+    """
+    c = f.filter(f.counted)
+    seconds = (c.end_at.epoch_seconds() - c.received_at.epoch_seconds()).cast("int64")
+    channel2 = c.channel2.fill_null(False)
+    return c.group_by("unit_code").aggregate(
+        n=c.count(),
+        synced=_n(c.synced.fill_null(False)),
+        known_synced=c.synced.count(),
+        on_time=_n(c.on_time),
+        completed=_n(c.completed),
+        completed_seconds=ibis.ifelse(c.completed, seconds, 0).sum(),
+        online=_n(c.online),
+        channel2=_n(channel2),
+        channel2_on_time=_n(channel2 & c.on_time),
+        fee_bearing=_n(c.fee_bearing),
+        paid=_n(c.paid),
+        known_paid=c.paid_online.count(),
+        drs_ok=_n(c.on_time & ~c.dissatisfied.fill_null(False)),
+        paper=_n(c.paper),
+        paper_e_result=_n(c.paper & c.e_result_ok),
+        known_e_result=c.e_result.count(),
+        digitised_ok=_n(c.digitised_ok),
+        known_digitised=c.digitised.count(),
+        reused=_n(c.reused.fill_null(False)),
+        known_reused=c.reused.count(),
+        personal_store=_n(c.personal_store),
+        known_personal_store=_n(c.from_personal_store.notnull() | c.result_to_personal_store.notnull()),
+        citizen_data=_n(c.citizen_data),
+        known_citizen_data=_n(c.vneid.notnull() | c.from_personal_store.notnull() | c.citizen_db.notnull()),
+        certified=_n(c.certified_copy.fill_null(False)),
+        e_certified_copies=_n(c.e_certified_copy),
+        known_certified=c.certified_copy.count(),
+        e_certified_any=_n(c.e_certified.fill_null(False)),
+        known_e_certified=c.e_certified.count(),
     )
+
+
+def units_with_dossiers(dossiers: ir.Table) -> ir.Table:
+    """Units that have dossiers in the store, in any period (they are listed; the others have no data)."""
+    return dossiers.group_by("unit_code").aggregate(any_ever=dossiers.count())
 
 
 def applicable_pairs(dossiers: ir.Table, procedures: ir.Table, units: ir.Table, window: Window) -> ir.Table:
@@ -222,7 +230,11 @@ def run_queries(
     empty_procs = procedures if procedures is not None else None
     catalogue = empty_procs if empty_procs is not None else _no_procedures()
     f = flagged(dossiers, catalogue, window, rule)
-    d_rows = dossier_sums(f).to_pyarrow().to_pylist()
+    sums = {r["unit_code"]: r for r in dossier_sums(f).to_pyarrow().to_pylist()}
+    d_rows = []
+    for r in units_with_dossiers(dossiers).to_pyarrow().to_pylist():
+        row = sums.get(r["unit_code"]) or {"unit_code": r["unit_code"]}
+        d_rows.append({**row, "any_ever": r["any_ever"]})
     p_rows: list[dict] = []
     if procedures is not None:
         pairs = applicable_pairs(dossiers, procedures, units, window)

@@ -6,11 +6,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chiso.engine.counts import UnitCounts, avg_days, online_numerator
+from chiso.methodology.model import Metric
 from chiso.scoring.score import MetricInput
 
 INHERITED = ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL")
 NO_DOSSIERS = "không có dữ liệu hồ sơ của đơn vị"
 UNKNOWN_FLAG = "tệp dữ liệu không có thông tin này"
+
+
+# Local extra measures are shown as monitor lines (no points) of the group they belong to.
+MEASURE_METRICS = {
+    "E_CERTIFIED_COPY_SHARE": (
+        "MDSH",
+        Metric.model_validate(
+            {
+                "code": "E_CERTIFIED_COPY_SHARE",
+                "name": "Tỷ lệ hồ sơ chứng thực bản sao từ bản chính thực hiện điện tử",
+                "max": 0,
+                "rule": {"kind": "monitor"},
+                "on_empty": "not_applicable",
+                "definition": "hồ sơ chứng thực bản sao từ bản chính thực hiện điện tử / hồ sơ chứng thực bản sao",
+                "numerator_label": "hồ sơ chứng thực điện tử",
+                "denominator_label": "hồ sơ chứng thực bản sao",
+                "improvement": "none",
+                "evidence": {
+                    "max": {"label": "assumed", "note": "chỉ tiêu theo dõi của địa phương, không tính điểm"},
+                    "definition": {"label": "assumed"},
+                    "rule": {"label": "assumed"},
+                },
+            }
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from chiso.workdays import WorkCalendar
 PETITION_DAYS = 15  # working days to handle a PAKN (Quy chế Cổng DVCQG)
 MAX_REPORTED = 1000  # rejects kept in the report object; the table and the CSV keep all of them
 BASE_CODE = r"^(\d+\.\d{6})\..*$"  # 1.000948.000.00.00.H22 → 1.000948
-DATE_FIELDS = ("submitted_at", "received_at", "due_at", "finished_at", "returned_at", "rejected_at",
-               "supplement_first_at")  # fmt: skip
+# Event times: the newest of them is the time a row's state is from (a deadline is not an event).
+DATE_FIELDS = ("submitted_at", "received_at", "finished_at", "returned_at", "rejected_at", "supplement_first_at")
 WHOLE_ROW = "(cả dòng)"
 TARGET_TABLE = {
     "dossiers": "dossier_version",

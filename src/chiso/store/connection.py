@@ -96,5 +96,10 @@ class Store:
         else:  # pragma: no cover - other backends are not supported for writing
             raise StoreError(f"Kho dữ liệu {self.backend} chưa hỗ trợ ghi", detail=self.backend)
 
+    def checkpoint(self) -> None:
+        """Write DuckDB's log into the file after a large ingest, so that the next open does not replay it."""
+        if self.backend == "duckdb":
+            self.con.con.execute("CHECKPOINT")
+
     def close(self) -> None:
         self.con.disconnect()

@@ -1,9 +1,10 @@
 """Letters (công văn), appendix, PDF and brief, generated through the report module and kept for download.
 
-The one call into ``chiso.report`` is :func:`builder`: ``build_report(ws, period, unit, out_dir, source)``
-writes the files of issue 4 (letter.docx, appendix.xlsx, letter.pdf when LibreOffice is present, brief.txt)
-into ``out_dir``. Each generated set lives in ``<data dir>/letters/<id>/`` with a ``meta.json`` saying which
-unit, period and source it is for, so that downloads go through the same access rule as everything else.
+The one call into ``chiso.report`` is :func:`builder`: a function ``(ws, period, unit, out_dir, source)`` that
+writes the files of ``chiso report`` (letter.docx, appendix.xlsx, letter.pdf when LibreOffice is present, else
+letter.pdf.txt saying how to get it, brief.txt) into ``out_dir``, through ``chiso.report.produce``. Each
+generated set lives in ``<data dir>/letters/<id>/`` with a ``meta.json`` saying which unit, period and source it
+is for, so that downloads go through the same access rule as everything else.
 """
 
 from __future__ import annotations
@@ -34,18 +35,23 @@ MEDIA = {
 LABELS = {
     "letter.docx": "Công văn (Word)",
     "letter.pdf": "Công văn (PDF)",
+    "letter.pdf.txt": "Vì sao chưa có bản PDF",
     "appendix.xlsx": "Phụ lục (Excel)",
     "brief.txt": "Tóm tắt cho lãnh đạo",
 }
 
 
 def builder() -> Callable[..., Any] | None:
-    """``chiso.report.build_report`` when the report module is installed, else None."""
+    """The letter writer of ``chiso.report`` (as ``chiso report`` runs it), or None without the report module."""
     try:
-        from chiso.report import build_report  # type: ignore[attr-defined]
-    except ImportError:
+        from chiso.report.produce import ReportRequest, produce
+    except ImportError:  # pragma: no cover - the report module ships with chiso
         return None
-    return build_report  # type: ignore[no-any-return]
+
+    def build(ws: Any, period: Period, unit: str, out_dir: Path, source: str) -> Any:
+        return produce(ws, ReportRequest(unit, period, out_dir, source=source))
+
+    return build
 
 
 def _root(ctx: Ctx) -> Path:
