@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -39,6 +40,7 @@ from chiso.wording import (
 )
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger("chiso.web")
 KIND_CHOICES = [
     ("apart", "Tách theo loại"),
     ("all", "Chung một bảng"),
@@ -257,6 +259,9 @@ def unit_page(
         try:
             compare_rows = local.compare(ctx, code, period_arg(period) or period_arg(x.view.origin.period))
         except (ChisoError, HTTPException):
+            compare_rows = []
+        except Exception:  # the comparison is an extra: a failure in it must not take the unit page down
+            log.exception("compare failed for %s", code)
             compare_rows = []
     context.update(summary)
     context.update({"rows": rows, "compare": compare_rows, "local_mark": LOCAL_MARK})
