@@ -95,7 +95,7 @@ def compute_counts(
         )
     tree = Tree({c: n.parent for c, n in nodes.items()}, {c: n.kind for c, n in nodes.items()})
     for r in d_rows:  # a commune 'provides' e-certified copies when it made at least one in the period
-        r["ecc_num"] = 1 if nodes[str(r["unit_code"])].kind == "commune" and int(r["e_certified_any"] or 0) else 0
+        r["ecc_num"] = 1 if nodes[str(r["unit_code"])].kind == "commune" and int(r.get("e_certified_any") or 0) else 0
     counts: dict[str, UnitCounts] = {}
     roll_up(tree, d_rows, (*DOSSIER_SUMS, "ecc_num"), counts, marker="dossiers")
     roll_up(tree, p_rows, PAIR_SUMS, counts, marker="pairs")

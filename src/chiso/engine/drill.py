@@ -83,7 +83,12 @@ def list_dossiers(
     offset: int = 0,
     limit: int | None = 50,
 ) -> DossierList:
-    f, reason = _filtered(dossiers, procedures, window, rule, units, metric, gap_only, status, search)
+    names = procedures.select(n_code=procedures.procedure_code, n_name=procedures["name"])
+    with_names = dossiers.left_join(names, dossiers.procedure_code == names.n_code)
+    with_names = with_names.mutate(procedure_name=with_names.procedure_name.fill_null(with_names.n_name)).drop(
+        "n_code", "n_name"
+    )
+    f, reason = _filtered(with_names, procedures, window, rule, units, metric, gap_only, status, search)
     total = int(f.count().to_pyarrow().as_py() or 0)
     page = f.select(*LIST_COLUMNS, "on_time").order_by([f.received_at, f.dossier_code])
     if limit is not None:
