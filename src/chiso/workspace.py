@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -168,6 +168,7 @@ class Workspace:
     def __init__(self, db: str | Path | None = None, settings: Settings | None = None) -> None:
         self.settings = settings or load_settings(db=str(db) if db is not None else None)
         self._store: Store | None = None
+        self._local_cache: dict[tuple, LocalRun] = {}  # local runs by (period, rule, as_of), until the next ingest
 
     @property
     def store(self) -> Store:
@@ -573,12 +574,6 @@ class Workspace:
         self._local_cache.clear()
         return len(rows)
 
-    @property
-    def _local_cache(self) -> dict[tuple, LocalRun]:
-        if not hasattr(self, "_cache"):
-            self._cache: dict[tuple, LocalRun] = {}
-        return self._cache
-
     def ingest(
         self,
         paths: Sequence[Path | str],
@@ -861,8 +856,6 @@ class Workspace:
 
     def due_soon(self, unit: str, *, now: datetime | None = None, within_hours: float = 16) -> list[drill.DueItem]:
         """Open dossiers of ``unit`` (and sub-units) past their deadline or due within ``within_hours``."""
-        from datetime import UTC
-
         moment = now or datetime.now(UTC)
         return drill.due_soon(self.store.table("dossier"), self._subtree(unit), moment, within_hours, self.calendar())
 

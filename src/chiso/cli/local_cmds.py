@@ -13,7 +13,6 @@ from chiso.cli.official_cmds import FORMAT_HELP, _period, short_name, workspace
 from chiso.cli.output import Format, console, csv_text, print_csv, print_json
 from chiso.domain.times import parse_instant, vn_time
 from chiso.domain.units import UnitKind
-from chiso.errors import InputFileError
 from chiso.formatting import integer, number, percent, signed
 from chiso.wording import DOSSIER_HEADINGS, dossier_cell
 from chiso.workspace import DossierPage, ResultSet
@@ -39,10 +38,7 @@ def ingest(
 ) -> None:
     """Nạp dữ liệu của hệ thống một cửa; báo cáo từng dòng bị loại (tệp, dòng, trường, giá trị, lý do)."""
     ws = workspace(ctx)
-    try:
-        reports = ws.ingest(files, kind=kind, mapping=mapping, rejects_dir=rejects_dir)
-    except InputFileError:
-        raise
+    reports = ws.ingest(files, kind=kind, mapping=mapping, rejects_dir=rejects_dir)
     rows = [serialize.ingest_report(r) for r in reports]
     if fmt is Format.JSON:
         print_json(rows)

@@ -227,8 +227,7 @@ def run_queries(
     rule: str,
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """Execute the three aggregates; returns (dossier rows, pair rows, petition rows) per unit."""
-    empty_procs = procedures if procedures is not None else None
-    catalogue = empty_procs if empty_procs is not None else _no_procedures()
+    catalogue = procedures if procedures is not None else _no_procedures()
     f = flagged(dossiers, catalogue, window, rule)
     sums = {r["unit_code"]: r for r in dossier_sums(f).to_pyarrow().to_pylist()}
     d_rows = []
