@@ -184,3 +184,36 @@ def test_cli_compute_explain_and_export(ws: Workspace, tmp_path: Path):
     assert r.exit_code == 0 and "Thạnh Đức" in r.output
     stored = ws.store.table("local_run").count().to_pyarrow().as_py()
     assert stored >= 1
+
+
+def test_catalogue_ingested_after_the_dossiers_updates_their_flags(tmp_path: Path):
+    # the paper-result flag is stored with each dossier: ingesting the catalogue later must rebuild it
+    (tmp_path / "dossiers.csv").write_text(HEAD + "\n".join(ROWS) + "\n", encoding="utf-8")
+    no_paper = PROCS.replace("P1,Đăng ký khai sinh,Xã,4,Có,Không,Có", "P1,Đăng ký khai sinh,Xã,4,Có,Không,Không")
+    assert no_paper != PROCS
+    (tmp_path / "procedures.csv").write_text(no_paper, encoding="utf-8")
+    w = Workspace(db=tmp_path / "late.duckdb")
+    w.ingest([tmp_path / "dossiers.csv"])
+    assert nd(w, "H.X1", "ORIGINAL_RESULT_AVAILABLE") == (3, 4)  # unknown procedures: results assumed on paper
+    w.ingest([tmp_path / "procedures.csv"])
+    assert nd(w, "H.X1", "ORIGINAL_RESULT_AVAILABLE") == (1, 1)  # only X1-4 (P2) has a paper result now
+    w.close()
+
+
+def test_a_store_from_an_older_version_is_rebuilt_on_open(ws: Workspace, tmp_path: Path):
+    import shutil
+
+    import duckdb
+
+    before = {u.code: u.inputs for u in ws.local_run(MAY, as_of=AS_OF).units}
+    copy = tmp_path / "old.duckdb"
+    ws.store.checkpoint()
+    shutil.copy(ws.settings.db, copy)
+    con = duckdb.connect(str(copy))
+    con.execute("ALTER TABLE dossier DROP COLUMN paper")  # as written by a chiso without stored flags
+    con.execute("DROP TABLE dossier_pair")
+    con.close()
+    old = Workspace(db=copy)
+    assert {u.code: u.inputs for u in old.local_run(MAY, as_of=AS_OF).units} == before
+    assert "paper" in old.store.table("dossier").columns
+    old.close()

@@ -174,6 +174,8 @@ class Workspace:
     def store(self) -> Store:
         if self._store is None:
             self._store = Store(self.settings.db)
+            if self._store.derived_created and self._store.table("dossier_version").count().to_pyarrow().as_py():
+                self.refresh()  # a store written by an older chiso: rebuild the current dossiers and their flags
         return self._store
 
     @property

@@ -83,7 +83,7 @@ def compute_counts(
     units_expr = current.units(store)
     procs = current.procedures(store) if has_procs else None
     pets = current.petitions(store) if has_petitions else None
-    d_rows, p_rows, t_rows = run_queries(d, procs, units_expr, pets, window, rule)
+    d_rows, p_rows, t_rows = run_queries(d, store.table("dossier_pair"), procs, units_expr, pets, window, rule)
     warnings: list[str] = []
     unknown = sorted({str(r["unit_code"]) for r in d_rows} - set(nodes))
     for code in unknown:

@@ -42,15 +42,14 @@ def dossier_sums(f: ir.Table) -> ir.Table:
     The filter on counted dossiers runs first, so every sum below reads only the period's rows.
     """
     c = f.filter(f.counted)
-    seconds = (c.end_at.epoch_seconds() - c.received_at.epoch_seconds()).cast("int64")
-    channel2 = c.channel2.fill_null(False)
+    channel2 = c.channel2
     return c.group_by("unit_code").aggregate(
         n=c.count(),
         synced=_n(c.synced.fill_null(False)),
         known_synced=c.synced.count(),
         on_time=_n(c.on_time),
         completed=_n(c.completed),
-        completed_seconds=ibis.ifelse(c.completed, seconds, 0).sum(),
+        completed_seconds=ibis.ifelse(c.completed, c.end_s - c.received_s, 0).sum(),
         online=_n(c.online),
         channel2=_n(channel2),
         channel2_on_time=_n(channel2 & c.on_time),
@@ -66,9 +65,9 @@ def dossier_sums(f: ir.Table) -> ir.Table:
         reused=_n(c.reused.fill_null(False)),
         known_reused=c.reused.count(),
         personal_store=_n(c.personal_store),
-        known_personal_store=_n(c.from_personal_store.notnull() | c.result_to_personal_store.notnull()),
+        known_personal_store=_n(c.known_personal_store),
         citizen_data=_n(c.citizen_data),
-        known_citizen_data=_n(c.vneid.notnull() | c.from_personal_store.notnull() | c.citizen_db.notnull()),
+        known_citizen_data=_n(c.known_citizen_data),
         certified=_n(c.certified_copy.fill_null(False)),
         e_certified_copies=_n(c.e_certified_copy),
         known_certified=c.certified_copy.count(),
@@ -77,20 +76,26 @@ def dossier_sums(f: ir.Table) -> ir.Table:
     )
 
 
-def units_with_dossiers(dossiers: ir.Table) -> ir.Table:
-    """Units that have dossiers in the store, in any period (they are listed; the others have no data)."""
-    return dossiers.group_by("unit_code").aggregate(any_ever=dossiers.count())
+def units_with_dossiers(seen_pairs: ir.Table) -> ir.Table:
+    """Units that have dossiers in the store, in any period (they are listed; the others have no data).
+
+    ``seen_pairs`` is the ``dossier_pair`` table: (unit, procedure) pairs with their dossier count.
+    """
+    return seen_pairs.group_by("unit_code").aggregate(any_ever=seen_pairs.dossiers.sum())
 
 
-def applicable_pairs(dossiers: ir.Table, procedures: ir.Table, units: ir.Table, window: Window) -> ir.Table:
-    """(unit_code, procedure_code) a unit offers: commune ⇒ catalogue level xã; others ⇒ procedures handled."""
+def applicable_pairs(seen_pairs: ir.Table, procedures: ir.Table, units: ir.Table, window: Window) -> ir.Table:
+    """(unit_code, procedure_code) a unit offers: commune ⇒ catalogue level xã; others ⇒ procedures handled.
+
+    A procedure is handled by a unit when one of its dossiers was received before the end of the window.
+    """
     communes = units.filter(units.kind == "commune").select("unit_code")
     commune_procs = procedures.filter(procedures.levels.contains("xa")).select("procedure_code")
     by_level = communes.cross_join(commune_procs)
     commune_codes = communes.unit_code
-    seen = dossiers.filter(dossiers.received_at.notnull() & (dossiers.received_at < lit(window.end)))
+    seen = seen_pairs.filter(seen_pairs.first_received_at.notnull() & (seen_pairs.first_received_at < lit(window.end)))
     seen = seen.filter(~seen.unit_code.isin(commune_codes))
-    observed = seen.select("unit_code", "procedure_code").distinct()
+    observed = seen.select("unit_code", "procedure_code")
     observed = observed.semi_join(procedures, observed.procedure_code == procedures.procedure_code)
     return by_level.union(observed, distinct=True)
 
@@ -99,7 +104,7 @@ def pair_sums(f: ir.Table, pairs: ir.Table, procedures: ir.Table) -> ir.Table:
     """One row per unit_code with the sums of PAIR_SUMS."""
     c = f.filter(f.counted)
     activity = c.group_by(["unit_code", "procedure_code"]).aggregate(
-        a_online=c.channel2.fill_null(False).any(),
+        a_online=c.channel2.any(),
         a_paid=c.paid.any(),
         a_fee=c.fee_synced.any(),
         a_citizen=c.citizen_data.any(),
@@ -220,30 +225,27 @@ def online_numerator(online: int, synced: int, received: int, sync_known: bool) 
 
 def run_queries(
     dossiers: ir.Table,
+    seen_pairs: ir.Table,
     procedures: ir.Table | None,
     units: ir.Table,
     petitions: ir.Table | None,
     window: Window,
     rule: str,
 ) -> tuple[list[dict], list[dict], list[dict]]:
-    """Execute the three aggregates; returns (dossier rows, pair rows, petition rows) per unit."""
-    catalogue = procedures if procedures is not None else _no_procedures()
-    f = flagged(dossiers, catalogue, window, rule)
+    """Execute the three aggregates; returns (dossier rows, pair rows, petition rows) per unit.
+
+    ``dossiers`` and ``seen_pairs`` are the ``dossier`` and ``dossier_pair`` tables (ingest/current.py).
+    """
+    f = flagged(dossiers, window, rule)
     sums = {r["unit_code"]: r for r in dossier_sums(f).to_pyarrow().to_pylist()}
     d_rows = []
-    for r in units_with_dossiers(dossiers).to_pyarrow().to_pylist():
+    for r in units_with_dossiers(seen_pairs).to_pyarrow().to_pylist():
         row = sums.get(r["unit_code"]) or {"unit_code": r["unit_code"]}
         d_rows.append({**row, "any_ever": r["any_ever"]})
     p_rows: list[dict] = []
     if procedures is not None:
-        pairs = applicable_pairs(dossiers, procedures, units, window)
+        pairs = applicable_pairs(seen_pairs, procedures, units, window)
         p_rows = pair_sums(f, pairs, procedures).to_pyarrow().to_pylist()
     t_rows = petition_sums(petitions, window).to_pyarrow().to_pylist() if petitions is not None else []
     return d_rows, p_rows, t_rows
 
-
-def _no_procedures() -> ir.Table:
-    return ibis.memtable(
-        {"procedure_code": [], "paper_result": [], "has_fee": []},
-        schema={"procedure_code": "string", "paper_result": "boolean", "has_fee": "boolean"},
-    )

@@ -51,7 +51,7 @@ def _filtered(
     status: int | None,
     search: str | None,
 ) -> tuple[ir.Table, str]:
-    f = flagged(dossiers, procedures, window, rule)
+    f = flagged(dossiers, window, rule)
     f = f.filter(f.unit_code.isin(list(units)))
     reason = "hồ sơ tiếp nhận trong kỳ"
     if metric is not None:

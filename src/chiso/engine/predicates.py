@@ -47,60 +47,87 @@ def _true(value: ir.BooleanValue) -> ir.BooleanValue:
     return value.fill_null(False)
 
 
-def _vn_day(value: ir.TimestampValue) -> ir.IntegerValue:
-    return (value.epoch_seconds() + VN_OFFSET_SECONDS) // 86400
+def _seconds(value: ir.TimestampValue) -> ir.IntegerValue:
+    """Whole epoch seconds (ingest reads times to the second; a computed deadline's fraction is dropped)."""
+    return value.epoch_seconds().floor().cast("int64")
 
 
-def flagged(dossiers: ir.Table, procedures: ir.Table, window: Window, rule: str = "portal") -> ir.Table:
-    """Dossiers joined with their procedure's attributes and every flag of docs/local-metrics.md."""
-    if rule not in ON_TIME_RULES:
-        raise ValueError(f"unknown on-time rule {rule}")
+def static_flags(dossiers: ir.Table, procedures: ir.Table) -> ir.Table:
+    """Every flag of docs/local-metrics.md that does not depend on the period, and times as epoch seconds.
+
+    ``ingest/current.refresh_dossiers`` stores these columns in ``dossier`` after every ingest, so a period's
+    query (``flagged``) only decides which dossiers are counted and which were on time. They depend on the
+    catalogue (``paper_result``, ``has_fee``), which is why ingesting procedures also rebuilds ``dossier``.
+    """
     p = procedures.select(
         p_code=procedures.procedure_code,
         p_paper=procedures.paper_result,
         p_has_fee=procedures.has_fee,
     )
-    d = dossiers.left_join(p, dossiers.procedure_code == p.p_code).drop("p_code")
-    start, end, ref = lit(window.start), lit(window.end), lit(window.ref)
-    supplements = d.supplement_count.fill_null(0)
-    finished = d.end_at.notnull() & (d.end_at <= ref)
-    pending_request = (
-        ~finished & (supplements == 1) & d.supplement_first_at.notnull() & (d.supplement_first_at <= ref)
-    )
-    end_time = ibis.cases((finished, d.end_at), (pending_request, d.supplement_first_at), else_=ref)
-    paused = d.paused_seconds.fill_null(0)
-    effective_s = ibis.ifelse(pending_request, end_time.epoch_seconds(), end_time.epoch_seconds() - paused)
-    due_s = d.due_at.epoch_seconds()
-    if rule == "date":
-        in_time = (effective_s + VN_OFFSET_SECONDS) // 86400 <= (due_s + VN_OFFSET_SECONDS) // 86400
-    else:
-        in_time = effective_s <= due_s
-    on_time = (supplements <= 1) & (d.due_at.isnull() | _true(in_time))
+    d = dossiers.left_join(p, dossiers.procedure_code == p.p_code)
     paper = d.p_paper.fill_null(True)
-    fee_bearing = ibis.ifelse(d.fee_total.isnull(), _true(d.p_has_fee), _true(d.fee_total > 0))
-    counted = (
-        d.received_at.notnull() & (d.received_at >= start) & (d.received_at < end) & ~d.status.isin([1, 3])
-    )
     e_result = _true(d.e_result)
-    return d.mutate(
-        counted=_true(counted),
+    fee_bearing = ibis.ifelse(d.fee_total.isnull(), _true(d.p_has_fee), _true(d.fee_total > 0))
+    flags = d.mutate(
+        received_s=_seconds(d.received_at),
+        due_s=_seconds(d.due_at),
+        end_s=_seconds(d.end_at),
+        supplement_first_s=_seconds(d.supplement_first_at),
         paper=paper,
-        finished=_true(finished),
-        pending_request=_true(pending_request),
-        effective_end_s=effective_s,
-        on_time=_true(on_time),
-        late_by_supplements=supplements > 1,
-        online=(d.channel == 2) & (e_result | ~paper),
-        channel2=d.channel == 2,
+        online=_true((d.channel == 2) & (e_result | ~paper)),
+        channel2=_true(d.channel == 2),
         fee_bearing=fee_bearing,
         paid=fee_bearing & d.paid_online.isin([1, 2]).fill_null(False),
         fee_synced=_true(d.fee_total > 0),
         citizen_data=_true(d.vneid) | _true(d.from_personal_store) | _true(d.citizen_db),
         personal_store=_true(d.from_personal_store) | _true(d.result_to_personal_store),
-        completed=_true(d.status.isin([9, 10]) & finished),
         digitised_ok=_true(d.digitised) & (e_result | ~paper),
         e_result_ok=e_result,
         e_certified_copy=_true(d.certified_copy) & _true(d.e_certified),
+        known_personal_store=d.from_personal_store.notnull() | d.result_to_personal_store.notnull(),
+        known_citizen_data=d.vneid.notnull() | d.from_personal_store.notnull() | d.citizen_db.notnull(),
+    )
+    return flags.drop("p_code", "p_paper", "p_has_fee")
+
+
+def _seconds_lit(moment: datetime) -> ir.IntegerScalar:
+    return ibis.literal(int(moment.timestamp()), type="int64")
+
+
+def flagged(dossiers: ir.Table, window: Window, rule: str = "portal") -> ir.Table:
+    """The ``dossier`` table with the period's flags added: ``counted``, ``finished``, ``on_time``, ``completed``.
+
+    The other flags of docs/local-metrics.md are columns already (``static_flags``). Times are compared as epoch
+    seconds, so no timestamp is converted per row.
+    """
+    if rule not in ON_TIME_RULES:
+        raise ValueError(f"unknown on-time rule {rule}")
+    d = dossiers
+    ref = _seconds_lit(window.ref)
+    supplements = d.supplement_count.fill_null(0)
+    finished = d.end_s.notnull() & (d.end_s <= ref)
+    pending_request = ~finished & (supplements == 1) & d.supplement_first_s.notnull() & (d.supplement_first_s <= ref)
+    end_s = ibis.cases((finished, d.end_s), (pending_request, d.supplement_first_s), else_=ref)
+    effective_s = ibis.ifelse(pending_request, end_s, end_s - d.paused_seconds.fill_null(0))
+    if rule == "date":
+        in_time = (effective_s + VN_OFFSET_SECONDS) // 86400 <= (d.due_s + VN_OFFSET_SECONDS) // 86400
+    else:
+        in_time = effective_s <= d.due_s
+    on_time = (supplements <= 1) & (d.due_s.isnull() | _true(in_time))
+    counted = (
+        d.received_at.notnull()
+        & (d.received_at >= lit(window.start))
+        & (d.received_at < lit(window.end))
+        & ~d.status.isin([1, 3])
+    )
+    return d.mutate(
+        counted=_true(counted),
+        finished=_true(finished),
+        pending_request=_true(pending_request),
+        effective_end_s=effective_s,
+        on_time=_true(on_time),
+        late_by_supplements=supplements > 1,
+        completed=_true(d.status.isin([9, 10]) & finished),
     )
 
 

@@ -6,7 +6,9 @@ Every ingested row is kept (``*_version`` tables: history forever). The engine r
   (by the newest time the row knows, then ingest order, then file row), its end of processing from the
   progress steps when there are any (first of Đã xử lý xong 9 > Đã trả kết quả 10 > Dừng xử lý 8 / Từ chối 3,
   as the portal computes it) else ``coalesce(finished_at, returned_at, rejected_at)``, and a deadline computed
-  from the procedure's processing time when the file gave none (``due_computed``).
+  from the procedure's processing time when the file gave none (``due_computed``), and the flags that do not
+  depend on the period (``engine/predicates.py`` ``static_flags``). ``dossier_pair`` lists the (unit, procedure)
+  pairs seen in dossiers, for the procedure-set metrics.
 * procedures, units and petitions are small: their current state is an expression (newest ingest wins).
 """
 
@@ -20,6 +22,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
+from chiso.engine.predicates import static_flags
 from chiso.store.connection import Store
 from chiso.workdays import WorkCalendar
 
@@ -106,8 +109,15 @@ def refresh_dossiers(store: Store, calendar: WorkCalendar) -> RefreshReport:
         due_computed=with_due.due_at.isnull() & with_due.due_new.notnull(),
         due_at=ibis.coalesce(with_due.due_at, with_due.due_new),
     )
+    flagged = static_flags(current, procedures(store))
     with store.transaction():
-        store.replace_rows("dossier", current)
+        # stored in reception order: a month's query then reads only the row groups of that month
+        store.replace_rows("dossier", flagged.order_by([flagged.received_at, flagged.dossier_code]))
+        d = store.table("dossier")
+        pairs = d.group_by(["unit_code", "procedure_code"]).aggregate(
+            dossiers=d.count(), first_received_at=d.received_at.min()
+        )
+        store.replace_rows("dossier_pair", pairs)
     d = store.table("dossier")
     counts = d.aggregate(
         n=d.count(),

@@ -41,7 +41,8 @@ class Store:
                 hint="Kiểm tra đường dẫn --db (hoặc biến CHISO_DB) và quyền ghi thư mục.",
             ) from exc
         self.backend = self.con.name
-        ensure_tables(self.con)
+        # derived tables (re-)created empty: the workspace rebuilds them from the stored versions
+        self.derived_created = ensure_tables(self.con)
 
     @property
     def label(self) -> str:

@@ -130,6 +130,24 @@ DOSSIER_COLUMNS = {
     "source_row": "int64",
 }
 
+# Period-independent flags and epoch seconds of a dossier, stored beside it (docs/local-metrics.md).
+DOSSIER_FLAGS = {
+    "received_s": "int64",
+    "due_s": "int64",
+    "end_s": "int64",
+    "supplement_first_s": "int64",
+    **dict.fromkeys(
+        (
+            "paper", "online", "channel2", "fee_bearing", "paid", "fee_synced", "citizen_data", "personal_store",
+            "digitised_ok", "e_result_ok", "e_certified_copy", "known_personal_store", "known_citizen_data",
+        ),
+        "boolean",
+    ),
+}
+# Tables rebuilt from the others (ingest/current.py): when their declared columns change they are re-created
+# empty when the store opens, and the workspace rebuilds them.
+DERIVED_TABLES = ("dossier", "dossier_pair")
+
 TABLES.update(
     {
         "ingest_run": ibis.schema(
@@ -159,8 +177,13 @@ TABLES.update(
             }
         ),
         "dossier_version": ibis.schema(DOSSIER_COLUMNS),  # every state ever ingested
-        # the newest state of each dossier, with its end of processing and where its deadline came from
-        "dossier": ibis.schema({**DOSSIER_COLUMNS, "end_at": TS, "due_computed": "boolean"}),
+        # derived (DERIVED_TABLES): the newest state of each dossier, with its end of processing, where its
+        # deadline came from, and its period-independent flags (engine/predicates.py static_flags)
+        "dossier": ibis.schema({**DOSSIER_COLUMNS, "end_at": TS, "due_computed": "boolean", **DOSSIER_FLAGS}),
+        # derived: (unit, procedure) pairs seen in dossiers, with their count and first reception
+        "dossier_pair": ibis.schema(
+            {"unit_code": "string", "procedure_code": "string", "dossiers": "int64", "first_received_at": TS}
+        ),
         "dossier_step": ibis.schema(
             {
                 "dossier_code": "string",
@@ -269,12 +292,30 @@ def register_tables(schemas: dict[str, Schema]) -> None:
         TABLES[name] = schema
 
 
-def ensure_tables(con: ibis.BaseBackend) -> None:
-    """Create the registered tables that do not exist yet; record the schema version once."""
+def _drop_table(con: ibis.BaseBackend, name: str) -> None:
+    # plain SQL: ibis 12's drop_table renders an empty statement with sqlglot 30
+    result = con.raw_sql(f'DROP TABLE "{name}"')  # type: ignore[attr-defined]
+    if con.name == "postgres":
+        result.close()
+
+
+def ensure_tables(con: ibis.BaseBackend) -> list[str]:
+    """Create the registered tables that do not exist yet; record the schema version once.
+
+    Returns the derived tables that were (re-)created, which must be rebuilt from the stored versions.
+    """
     existing = set(con.list_tables())
+    created: list[str] = []
+    for name in DERIVED_TABLES:
+        # names only: a backend may map a declared type to a wider one (PostgreSQL has no 1-byte integer)
+        if name in existing and list(con.table(name).columns) != list(TABLES[name].names):
+            _drop_table(con, name)
+            existing.discard(name)
     for name, schema in TABLES.items():
         if name not in existing:
             con.create_table(name, schema=schema)
+            if name in DERIVED_TABLES:
+                created.append(name)
     if "schema_info" not in existing:
         import datetime as dt
 
@@ -289,3 +330,4 @@ def ensure_tables(con: ibis.BaseBackend) -> None:
                 )
             ),
         )
+    return created
