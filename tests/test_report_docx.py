@@ -4,6 +4,8 @@ import re
 
 import pytest
 from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -136,3 +138,23 @@ def test_appendix_table_has_every_unit_and_metric(doc, letter):
                for r in text)  # fmt: skip
     row = next(r for r in text if r[1].startswith("Tỷ lệ hồ sơ TTHC có cấp kết quả") and r[4] == "70,57")
     assert row[0] == "MDSH" and row[6] == "6"
+
+
+def test_page_numbers_in_the_top_margin_from_page_two(doc):
+    # NĐ 30: Arabic numerals, 13–14 pt, centred in the top margin, not shown on the first page; an appendix is
+    # numbered on its own
+    letter_section, appendix = doc.sections[0], doc.sections[-1]
+    for s in (letter_section, appendix):
+        assert s.different_first_page_header_footer
+        assert not s.first_page_header.is_linked_to_previous and not "".join(
+            p.text for p in s.first_page_header.paragraphs
+        ).strip()
+        [p] = s.header.paragraphs
+        assert p.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        xml = p._p.xml
+        assert "PAGE" in xml and 'w:fldCharType="begin"' in xml and 'w:fldCharType="end"' in xml
+        assert {r.font.size.pt for r in p.runs} == {14.0} and {r.font.name for r in p.runs} == {"Times New Roman"}
+    starts = [s._sectPr.find(qn("w:pgNumType")) for s in (letter_section, appendix)]
+    assert starts[0] is None and starts[1].get(qn("w:start")) == "1"
+    children = [c.tag for c in appendix._sectPr]  # schema order: pgNumType before cols and titlePg
+    assert children.index(qn("w:pgNumType")) < children.index(qn("w:titlePg"))

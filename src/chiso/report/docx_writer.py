@@ -3,7 +3,8 @@
 A4; margins top and bottom 20 mm, left 30 mm, right 15 mm; Times New Roman; body 14 pt justified with a first-line
 indent; the two-column heading (issuing body | national name and motto, each underlined by a short rule); 'Số'
 and the abstract under the issuing body, place and date under the motto; 'Nơi nhận' (12 pt, list 11 pt, as the
-decree sets them) beside the signature. The appendix follows on landscape pages as a table.
+decree sets them) beside the signature; page numbers centred in the top margin from page 2. The appendix follows
+on landscape pages as a table, numbered on its own.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def write_docx(letter: LetterContent, path: Path) -> Path:
     for p in letter.body:
         _body_paragraph(doc.add_paragraph(), p.text, p.style)
     _signature(doc, letter)
+    _page_numbers(section, restart=False)
     _appendix(doc, letter.appendix)
     if body is not None and not body.text:  # the template's empty first paragraph
         body._element.getparent().remove(body._element)
@@ -96,6 +98,35 @@ def _line(p: DocxParagraph, text: str, size: float, *, bold: bool = False, itali
     p.alignment = align
     _run(p, text, size, bold=bold, italic=italic)
     return p
+
+
+def _page_numbers(section, *, restart: bool) -> None:  # type: ignore[no-untyped-def]
+    """Arabic page numbers centred in the top margin, none on the first page (NĐ 30, Phụ lục I)."""
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False  # an empty header of its own on the first page
+    section.header.is_linked_to_previous = False
+    p = section.header.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for kind, text in (("begin", None), ("instrText", " PAGE "), ("separate", None), ("t", "2"), ("end", None)):
+        run = p.add_run()
+        run.font.name = FONT
+        run.font.size = Pt(BODY_PT)
+        if text is None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement(f"w:{kind}")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+    if restart:
+        number_type = OxmlElement("w:pgNumType")
+        number_type.set(qn("w:start"), "1")
+        # schema order: pgNumType comes before these
+        section._sectPr.insert_element_before(
+            number_type, "w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection",
+            "w:bidi", "w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange",
+        )  # fmt: skip
 
 
 def _rule(cell: _Cell, column: Mm, length: Mm) -> None:
@@ -227,6 +258,7 @@ def _appendix(doc, appendix: Appendix) -> None:  # type: ignore[no-untyped-def]
     section.page_width, section.page_height = A4[1], A4[0]
     for side, value in MARGINS.items():
         setattr(section, f"{side}_margin", value)
+    _page_numbers(section, restart=True)  # an appendix is numbered on its own
     _line(doc.add_paragraph(), appendix.title, BODY_PT, bold=True)
     _line(doc.add_paragraph(), appendix.subtitle, BODY_PT, bold=True)
     p = _line(doc.add_paragraph(), appendix.reference, BODY_PT, italic=True)
