@@ -6,6 +6,7 @@ unit) into results built from the official and scoring layers. Edges never reach
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,6 +39,8 @@ from chiso.workdays import OfficeHours, Override, WorkCalendar
 __all__ = ["IngestReport", "RejectRow", "Workspace"]
 
 KIND_ORDER = (UnitKind.PROVINCE, UnitKind.AGENCY, UnitKind.DISTRICT, UnitKind.COMMUNE)
+
+log = logging.getLogger("chiso")
 
 
 @dataclass
@@ -174,8 +177,13 @@ class Workspace:
     def store(self) -> Store:
         if self._store is None:
             self._store = Store(self.settings.db)
-            if self._store.derived_created and self._store.table("dossier_version").count().to_pyarrow().as_py():
-                self.refresh()  # a store written by an older chiso: rebuild the current dossiers and their flags
+            versions = 0
+            if self._store.derived_created:
+                versions = self._store.table("dossier_version").count().to_pyarrow().as_py() or 0
+            if versions:  # a store written by an older chiso: rebuild the current dossiers and their flags
+                log.warning("Kho dữ liệu do phiên bản chiso cũ hơn ghi: đang dựng lại bảng hồ sơ hiện hành từ %s bản "
+                            "ghi hồ sơ (chỉ một lần)…", f"{versions:,}".replace(",", "."))  # fmt: skip
+                self.refresh()
         return self._store
 
     @property
