@@ -104,6 +104,23 @@ def test_file_without_a_required_column_is_refused_whole(ws: Workspace, tmp_path
     assert rows_of(ws, "ingest_run") == [] and rows_of(ws, "dossier_version") == []
 
 
+@pytest.mark.parametrize(
+    ("body", "message", "place"),
+    [
+        (b'{"data": [', "không phải JSON hợp lệ", "dòng 1, cột 11"),
+        (b"\xff\xfe\x00bad", "không phải văn bản UTF-8", "byte 0"),
+    ],
+)
+def test_unreadable_json_is_refused_with_its_place(ws: Workspace, tmp_path: Path, body: bytes, message: str,
+                                                   place: str):  # fmt: skip
+    f = tmp_path / "dong-bo.json"
+    f.write_bytes(body)
+    with pytest.raises(InputFileError) as info:
+        ws.ingest([f])
+    assert message in info.value.message and "dong-bo.json" in info.value.message
+    assert "không được nạp" in info.value.message and info.value.place == place
+
+
 def test_unknown_shape_gives_a_vietnamese_message_not_a_traceback(tmp_path: Path):
     bad = write(tmp_path / "lung-tung.csv", "a,b\n1,2\n")
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "t.duckdb"), "ingest", str(bad)])

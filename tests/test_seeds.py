@@ -9,11 +9,11 @@ import pytest
 
 from chiso import seeds
 from chiso.domain.codes import is_unit_code
-from chiso.domain.units import UnitKind, kind_from_name
+from chiso.domain.units import Unit, UnitKind, kind_from_name
 from chiso.errors import ChisoError
 
 
-def _check_tree(units: list[seeds.SeedUnit]) -> None:
+def _check_tree(units: list[Unit]) -> None:
     codes = [u.code for u in units]
     assert len(codes) == len(set(codes)), [c for c, n in Counter(codes).items() if n > 1]
     seen: set[str] = set()

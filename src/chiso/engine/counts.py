@@ -42,7 +42,6 @@ def dossier_sums(f: ir.Table) -> ir.Table:
     The filter on counted dossiers runs first, so every sum below reads only the period's rows.
     """
     c = f.filter(f.counted)
-    channel2 = c.channel2
     return c.group_by("unit_code").aggregate(
         n=c.count(),
         synced=_n(c.synced.fill_null(False)),
@@ -51,8 +50,8 @@ def dossier_sums(f: ir.Table) -> ir.Table:
         completed=_n(c.completed),
         completed_seconds=ibis.ifelse(c.completed, c.end_s - c.received_s, 0).sum(),
         online=_n(c.online),
-        channel2=_n(channel2),
-        channel2_on_time=_n(channel2 & c.on_time),
+        channel2=_n(c.channel2),
+        channel2_on_time=_n(c.channel2 & c.on_time),
         fee_bearing=_n(c.fee_bearing),
         paid=_n(c.paid),
         known_paid=c.paid_online.count(),

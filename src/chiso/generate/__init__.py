@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from chiso import __version__
-from chiso.domain.units import UnitKind
+from chiso.domain.units import Unit, UnitKind
 from chiso.errors import ChisoError
 from chiso.formatting import fold
 from chiso.generate.dossiers import DOSSIER_FIELDS, DossierState, build_dossiers
@@ -23,7 +23,7 @@ from chiso.generate.extras import FAULT_KINDS, build_petitions, build_steps, inj
 from chiso.generate.profiles import UnitProfile, candidate_procedures, make_profiles
 from chiso.generate.spec import FORMATS, PRESETS, GenerateSpec, Period, resolve_period
 from chiso.generate.writers import WrittenFile, write_all
-from chiso.seeds import SeedProcedure, SeedUnit, find_province_2025, load, procedures
+from chiso.seeds import SeedProcedure, find_province_2025, load, procedures
 from chiso.workdays import WorkCalendar
 
 __all__ = [
@@ -73,7 +73,7 @@ class Generated:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
-def _kind_text(u: SeedUnit, districts: set[str]) -> str:
+def _kind_text(u: Unit, districts: set[str]) -> str:
     """The unit's 'Loại' in the units file (recognised by ingest)."""
     name = fold(u.name)
     if u.kind is UnitKind.PROVINCE:
@@ -92,7 +92,7 @@ def _kind_text(u: SeedUnit, districts: set[str]) -> str:
     return "ban" if name.startswith("BAN_") else "ngành"
 
 
-def _units_table(units: list[SeedUnit]) -> pa.Table:
+def _units_table(units: list[Unit]) -> pa.Table:
     districts = {u.code for u in units if u.kind is UnitKind.DISTRICT}
     return pa.table(
         {
@@ -131,7 +131,7 @@ def _procedures_table(catalogue: list[SeedProcedure], *, three_tier: bool) -> pa
     )
 
 
-def _scope(spec: GenerateSpec) -> tuple[list[SeedUnit], list[SeedUnit], set[str], str | None]:
+def _scope(spec: GenerateSpec) -> tuple[list[Unit], list[Unit], set[str], str | None]:
     """(all units of the seed tree, units that handle dossiers, district offices, province code)."""
     if spec.preset == "go-dau-2023":
         tree = load("tay-ninh-2023")

@@ -23,10 +23,11 @@ from datetime import datetime
 import numpy as np
 import pyarrow as pa
 
+from chiso.domain.units import Unit
 from chiso.errors import ChisoError
 from chiso.generate.profiles import UnitProfile
 from chiso.generate.spec import Period
-from chiso.seeds import SeedProcedure, SeedUnit
+from chiso.seeds import SeedProcedure
 from chiso.workdays import WorkCalendar
 
 # The columns of the store's dossier table (chiso.store.tables.DOSSIER_COLUMNS) without state_at, ingest_id and
@@ -171,7 +172,7 @@ def _codes(unit_codes: Sequence[str], unit_idx: np.ndarray, key_time: np.ndarray
 
 
 def build_dossiers(
-    units: Sequence[SeedUnit],
+    units: Sequence[Unit],
     profiles: Sequence[UnitProfile],
     catalogue: Sequence[SeedProcedure],
     candidates: Sequence[Sequence[int]],

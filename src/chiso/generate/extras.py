@@ -8,10 +8,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from chiso.domain.units import Unit
 from chiso.generate.dossiers import NAT, DossierState, _add, _dict, _ts, local_to_utc, office_times, working_days
 from chiso.generate.profiles import UnitProfile
 from chiso.generate.spec import Period
-from chiso.seeds import SeedUnit
 from chiso.workdays import WorkCalendar
 
 STEP_DEPARTMENTS = ("Bộ phận Một cửa", "Bộ phận chuyên môn", "Lãnh đạo đơn vị", "Bộ phận trả kết quả")
@@ -101,7 +101,7 @@ PETITION_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
 
 
 def build_petitions(
-    units: Sequence[SeedUnit],
+    units: Sequence[Unit],
     profiles: Sequence[UnitProfile],
     dossier_counts: np.ndarray,
     period: Period,

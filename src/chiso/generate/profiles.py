@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from chiso.domain.units import UnitKind
+from chiso.domain.units import Unit, UnitKind
 from chiso.formatting import fold
-from chiso.seeds import SeedProcedure, SeedUnit
+from chiso.seeds import SeedProcedure
 
 # fields (SeedProcedure.field_code) an office or agency handles, by a folded keyword of its name
 FIELDS_BY_KEYWORD: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -95,13 +95,13 @@ def _keyword_value(name: str, table: Sequence[tuple[str, object]]) -> object | N
     return None
 
 
-def fields_of(unit: SeedUnit) -> tuple[str, ...]:
+def fields_of(unit: Unit) -> tuple[str, ...]:
     value = _keyword_value(unit.name, FIELDS_BY_KEYWORD)
     return tuple(value) if isinstance(value, tuple) else ()
 
 
 def candidate_procedures(
-    unit: SeedUnit, catalogue: Sequence[SeedProcedure], *, district_office: bool, three_tier: bool, year: int
+    unit: Unit, catalogue: Sequence[SeedProcedure], *, district_office: bool, three_tier: bool, year: int
 ) -> list[int]:
     """Indices of the catalogue procedures a unit handles.
 
@@ -145,7 +145,7 @@ def _bare(name: str) -> str:
 
 
 def make_profiles(
-    units: Sequence[SeedUnit], rng: np.random.Generator, *, preset: str, year: int
+    units: Sequence[Unit], rng: np.random.Generator, *, preset: str, year: int
 ) -> list[UnitProfile]:
     """One profile per unit, in the given order (deterministic for the generator's state)."""
     modern = year >= 2025

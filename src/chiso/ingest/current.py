@@ -118,7 +118,6 @@ def refresh_dossiers(store: Store, calendar: WorkCalendar) -> RefreshReport:
             dossiers=d.count(), first_received_at=d.received_at.min()
         )
         store.replace_rows("dossier_pair", pairs)
-    d = store.table("dossier")
     counts = d.aggregate(
         n=d.count(),
         computed=d.due_computed.sum(),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,6 +25,7 @@ import pyarrow.csv as pacsv
 
 from chiso.errors import InputFileError
 from chiso.ingest.fields import KIND_FIELDS, score_headings
+from chiso.jsonfile import load_json
 
 
 @dataclass
@@ -167,25 +167,7 @@ def read_xlsx(path: Path) -> RawTable:
 def read_json(path: Path) -> list[RawTable]:
     from chiso.ingest import sync_json
 
-    try:
-        content = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"Tệp {path.name} không phải văn bản UTF-8. Tệp không được nạp.",
-            file=str(path),
-            place=f"byte {exc.start}",
-            expected="JSON mã hóa UTF-8",
-            detail=str(exc),
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise InputFileError(
-            f"Tệp {path.name} không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}: {exc.msg}). "
-            "Tệp không được nạp.",
-            file=str(path),
-            place=f"dòng {exc.lineno}, cột {exc.colno}",
-            expected="JSON hợp lệ",
-            detail=str(exc),
-        ) from exc
+    content = load_json(path.read_bytes(), str(path), name=path.name, action="nạp")
     return sync_json.tables(content, str(path))
 
 

@@ -4,37 +4,20 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from chiso.errors import InputFileError
+from chiso.jsonfile import load_json
 from chiso.official.listing import Sheet
 
 SUPPORTED = (".json", ".xlsx", ".xlsm", ".csv")
 
 
 def read_json(data: bytes, file: str) -> Any:
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"Tệp {file} không phải văn bản UTF-8. Tệp không được nhập.",
-            file=file,
-            place=f"byte {exc.start}",
-            expected="JSON mã hóa UTF-8",
-            detail=str(exc),
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise InputFileError(
-            f"Tệp {file} không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}: {exc.msg}). Tệp không được nhập.",
-            file=file,
-            place=f"dòng {exc.lineno}, cột {exc.colno}",
-            expected="JSON hợp lệ",
-            detail=str(exc),
-        ) from exc
+    return load_json(data, file)
 
 
 def read_workbook(data: bytes, file: str) -> tuple[list[Sheet], datetime | None]:

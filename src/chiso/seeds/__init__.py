@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from chiso.domain.units import UnitKind
+from chiso.domain.units import Unit, UnitKind
 from chiso.errors import ChisoError
 from chiso.formatting import fold, nfc
 
@@ -35,14 +35,6 @@ class SeedInfo:
     name: str
     title_vi: str
     description: str
-
-
-@dataclass(frozen=True)
-class SeedUnit:
-    code: str
-    name: str
-    kind: UnitKind
-    parent_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,16 +109,16 @@ def _clean(text: Any) -> str:
 
 
 @cache
-def _tay_ninh_2023() -> tuple[SeedUnit, ...]:
+def _tay_ninh_2023() -> tuple[Unit, ...]:
     data = yaml.safe_load(_data("tay-ninh-2023.yaml"))
     province = data["province"]
-    units = [SeedUnit(str(province["code"]), _clean(province["name"]), UnitKind.PROVINCE, None)]
-    units += [SeedUnit(str(a["code"]), _clean(a["name"]), UnitKind.AGENCY, units[0].code) for a in data["agencies"]]
+    units = [Unit(str(province["code"]), _clean(province["name"]), UnitKind.PROVINCE, None)]
+    units += [Unit(str(a["code"]), _clean(a["name"]), UnitKind.AGENCY, units[0].code) for a in data["agencies"]]
     for district in data["districts"]:
-        d = SeedUnit(str(district["code"]), _clean(district["name"]), UnitKind.DISTRICT, units[0].code)
+        d = Unit(str(district["code"]), _clean(district["name"]), UnitKind.DISTRICT, units[0].code)
         units.append(d)
         for kind, key in ((UnitKind.AGENCY, "offices"), (UnitKind.COMMUNE, "communes")):
-            units += [SeedUnit(str(x["code"]), _clean(x["name"]), kind, d.code) for x in district.get(key) or []]
+            units += [Unit(str(x["code"]), _clean(x["name"]), kind, d.code) for x in district.get(key) or []]
     return tuple(units)
 
 
@@ -183,12 +175,12 @@ def _bare(name: str) -> str:
 
 
 @cache
-def _province_2025_units(code: str) -> tuple[SeedUnit, ...]:
+def _province_2025_units(code: str) -> tuple[Unit, ...]:
     from vietnam_provinces import ProvinceCode, Ward
 
     p = next(p for p in provinces_2025() if p.code == code)
     known = (_data_2025().get("known") or {}).get(code, {})
-    units = [SeedUnit(p.code, p.display_name, UnitKind.PROVINCE, None)]
+    units = [Unit(p.code, p.display_name, UnitKind.PROVINCE, None)]
     # agencies: known real codes first, then the standard list on its numbers (or free numbers from 30)
     known_agencies = [(str(a["code"]), _clean(a["name"])) for a in known.get("agencies", [])]
     taken = {c.split(".")[1] for c, _ in known_agencies}
@@ -207,7 +199,7 @@ def _province_2025_units(code: str) -> tuple[SeedUnit, ...]:
         taken.add(number)
         agencies.append((f"{p.code}.{number}", label))
     agencies.sort(key=lambda x: int(x[0].split(".")[1]))
-    units += [SeedUnit(c, n, UnitKind.AGENCY, p.code) for c, n in agencies]
+    units += [Unit(c, n, UnitKind.AGENCY, p.code) for c, n in agencies]
     # communes: known real codes by name, the others 101, 102, … in GSO order on the free numbers
     known_communes = {_bare(_clean(c["name"])): str(c["code"]) for c in known.get("communes", [])}
     used = {int(c.split(".")[1]) for c in known_communes.values()}
@@ -216,11 +208,11 @@ def _province_2025_units(code: str) -> tuple[SeedUnit, ...]:
     for w in wards:
         name = _commune_name(w.name)
         c_code = known_communes.get(_bare(name)) or f"{p.code}.{next(free)}"
-        units.append(SeedUnit(c_code, name, UnitKind.COMMUNE, p.code))
+        units.append(Unit(c_code, name, UnitKind.COMMUNE, p.code))
     return tuple(units)
 
 
-def load(name: str) -> list[SeedUnit]:
+def load(name: str) -> list[Unit]:
     """The units of a seed: ``tay-ninh-2023``, ``2025`` (all provinces) or ``2025:<province>`` (one subtree).
 
     Parents come before their children; codes are unique; names are NFC.
