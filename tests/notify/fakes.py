@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import ssl
@@ -99,7 +100,7 @@ class Providers:
         token = request.path_params["token"]
         if token != TELEGRAM_TOKEN:
             return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, status_code=401)
-        scripted = self._scripted("telegram")
+        scripted = self._scripted(f"telegram:{request.path_params['method']}") or self._scripted("telegram")
         if scripted is not None:
             return scripted
         rec = await self._record("telegram", request)
@@ -131,6 +132,8 @@ class Providers:
                                  "expires_in": "90000"})  # fmt: skip
 
     async def webhook(self, request: Request) -> Response:
+        if request.path_params["name"] == "slow":  # answers after the client gave up waiting
+            await asyncio.sleep(3)
         scripted = self._scripted("webhook")
         if scripted is not None:
             return scripted

@@ -98,6 +98,23 @@ def test_telegram_sends_files_as_documents(providers: Providers, fake_url: str, 
     assert providers.of("telegram")[1].form["document"] == "letter.docx"
 
 
+def test_a_file_failing_after_the_text_is_never_resent(providers: Providers, fake_url: str, tmp_path: Path):
+    doc = tmp_path / "appendix.xlsx"
+    doc.write_bytes(b"PK xlsx")
+    providers.script("telegram:sendDocument", (500, {"ok": False, "description": "Internal Server Error"}))
+    message = Message(job="letter", title="Dự thảo công văn", text="Đã sẵn sàng.", attachments=(doc,))
+    error = failure(lambda: channel("telegram", config(fake_url)).send("1", message, "k"))
+    assert error.maybe_delivered and not error.retryable  # the text went: a retry would send it twice
+    assert "Đã gửi tin nhắn Telegram nhưng không gửi được tệp appendix.xlsx" in error.message
+
+
+def test_no_answer_after_the_request_left_means_unknown(fake_url: str):
+    slow = config(fake_url, webhook={"timeout": 0.3})
+    error = failure(lambda: channel("webhook", slow).send(f"{fake_url}/hook/slow", MESSAGE, "k"))
+    assert error.problem is Problem.NETWORK and error.maybe_delivered and not error.retryable
+    assert "không rõ tin đã được gửi hay chưa" in error.message
+
+
 def test_telegram_says_the_token_is_wrong(providers: Providers, fake_url: str):
     wrong = config(fake_url, telegram={"token": "1:wrong-token"})
     error = failure(lambda: channel("telegram", wrong).send("1", MESSAGE, "k"))

@@ -50,6 +50,8 @@ def test_a_viewer_subscribes_itself_within_its_scope(notify_copy: Path, tmp_path
     forged = add(c, csrf, owner="")  # a viewer cannot make an office subscription: the owner is itself
     assert forged.status_code == 200
     assert add(c, "wrong-token").status_code == 403  # CSRF
+    hook = add(c, csrf, channel="webhook", address="http://127.0.0.1:5432/")  # no requests to inner addresses
+    assert hook.status_code == 403 and "quản trị viên" in hook.text
     saved = subs(notify_copy)
     assert {(s.unit, s.username) for s in saved} == {("H21.227", "vancanh")} and len(saved) == 2
     assert set(saved[0].jobs) == {"brief", "alerts"}

@@ -1,9 +1,10 @@
 """``/notify``: who receives briefs and alerts, a test message, and the send log.
 
-Administrators manage every subscription, including the office's (no user: every unit). Every other user
-manages their own: the unit must pass the page's access rule (``Ctx.unit``, 403 outside the user's scope), and
-the notifier checks the user's scope again when the subscription is saved and before every send. Forms carry the
-session's CSRF token as everywhere else.
+Administrators manage every subscription, including the office's (no user: every unit) and webhooks (the
+server posts to the address given, so only they may give one). Every other user manages their own: the unit
+must pass the page's access rule (``Ctx.unit``, 403 outside the user's scope), and the notifier checks the
+user's scope again when the subscription is saved and before every send. Forms carry the session's CSRF token
+as everywhere else.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def add_subscription(
 ) -> Response:
     check_csrf(request, csrf)
     ctx.unit(unit)  # the page's access rule first: 403 outside the user's scope
+    if channel == "webhook" and ctx.user.role != "admin":  # the server would POST wherever a user points it
+        raise HTTPException(403, "Chỉ quản trị viên được đăng ký webhook")
     n = _notifier(ctx)
     # an administrator may add the office's subscriptions (no user); anyone else subscribes as themselves
     username = (owner.strip() or None) if ctx.user.role == "admin" else ctx.user.username
