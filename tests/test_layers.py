@@ -28,6 +28,8 @@ LAYERS = {
     "chiso.demo_data": 5,
     "chiso.report": 5,
     "chiso.web": 5,
+    "chiso.notify": 5,  # channels, messages, schedule, runner: through the workspace
+    "chiso.notify.ledger": 4,  # subscriptions and the send ledger in the store (as chiso.accounts)
 }
 
 
@@ -59,6 +61,14 @@ def test_every_module_has_a_layer_and_imports_inward():
                     if theirs is not None and theirs > mine:
                         problems.append(f"{module} (L{mine}) imports {name} (L{theirs})")
     assert problems == []
+
+
+def test_notifications_reach_the_store_through_the_ledger_only():
+    for path in (SRC / "notify").rglob("*.py"):
+        if path.name == "ledger.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "chiso.store" not in text and "chiso.official" not in text and ".store." not in text, path
 
 
 def test_edges_never_reach_the_store_directly():

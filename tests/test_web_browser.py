@@ -177,3 +177,27 @@ def test_unit_viewer_sees_only_their_unit(page, server):
     assert "Không có quyền xem" in pg.content()
     pg.goto(server + "/ranking?parent=H21")
     assert "H21.227" in pg.content() and "H21.228" not in pg.content()
+
+
+def test_a_viewer_subscribes_on_a_phone(page, server, shots):
+    """/notify on a 390 px screen: the form works and nothing overflows sideways."""
+    pg = page
+    pg.set_viewport_size({"width": 390, "height": 844})
+    pg.goto(server + "/login")
+    pg.fill("input[name=username]", "vancanh")
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("button[type=submit]")
+    pg.wait_for_url(server + "/")
+    pg.goto(server + "/notify")
+    assert "webhook" not in pg.inner_text("select[name=channel]")
+    pg.fill("input[name=address]", "123456789")
+    pg.fill("input[name=label]", "Chủ tịch UBND xã Vân Canh")
+    pg.click("form[action='/notify/subscriptions'] button[type=submit]")
+    pg.wait_for_selector("p.notice")
+    assert "Đã đăng ký nhận tin" in pg.content() and "Chủ tịch UBND xã Vân Canh" in pg.content()
+    wide = pg.evaluate(  # what sticks out, for the failure message (tables scroll inside .scroll on purpose)
+        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 392"
+        " && !e.closest('.scroll')).map(e => e.tagName + '.' + e.className).slice(0, 5)"
+    )
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390 + 1, wide
+    pg.screenshot(path=str(shots / "nhan-tin.png"), full_page=True)

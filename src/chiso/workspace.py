@@ -763,6 +763,8 @@ class Workspace:
             roots = [u for u in run.units if u.parent not in codes]
             parent_code = roots[0].code if len(roots) == 1 else NATIONAL
             children = [u for u in run.units if u.parent == parent_code] or roots
+        elif parent == NATIONAL and parent not in codes:  # the top units of the local tree, peers of one another
+            parent_code, children = NATIONAL, [u for u in run.units if u.parent not in codes]
         else:
             if parent not in codes:
                 raise UnknownUnitError(

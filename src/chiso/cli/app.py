@@ -96,6 +96,9 @@ web_cmds.register(app)
 from chiso.cli import generate_cmd  # noqa: E402
 
 generate_cmd.register(app)
+from chiso.cli import notify_cmds  # noqa: E402
+
+notify_cmds.register(app)
 
 
 def main() -> None:

@@ -34,6 +34,9 @@ def serve(
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Chỉ gửi cookie qua HTTPS."),
     home: str = typer.Option(None, "--home", help="Đơn vị mở đầu cho cán bộ chưa gắn đơn vị (ví dụ H21)."),
     workers_threads: int = typer.Option(40, "--threads", help="Số luồng xử lý đồng thời."),
+    notify: bool = typer.Option(
+        True, "--notify/--no-notify", help="Chạy lịch gửi bản tin, cảnh báo, công văn (chiso notify; docs/notify.md)."
+    ),
 ) -> None:
     """Chạy trang web và API (mở http://HOST:PORT trên trình duyệt; tài liệu API ở /docs)."""
     import anyio.to_thread
@@ -66,7 +69,18 @@ def serve(
         await _limit()
         await server.serve()
 
-    anyio.run(_run)
+    scheduler = None
+    if notify:
+        from chiso.notify.runner import Scheduler
+
+        scheduler = Scheduler(options.db, data_dir=app.state.web.data_dir)
+        scheduler.start()
+        console.print("Lịch gửi thông báo đang chạy mỗi phút (xem: chiso notify list; tắt: --no-notify).")
+    try:
+        anyio.run(_run)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 def _accounts(ctx: typer.Context, db: str | None):  # type: ignore[no-untyped-def]

@@ -284,6 +284,51 @@ TABLES.update(
 )
 
 
+# -- notifications (chiso/notify, docs/notify.md): subscriptions, the send ledger, rotated channel tokens -------
+TABLES.update(
+    {
+        # versions of a subscription (never updated: the newest version of a sub_id counts; removal = inactive)
+        "notify_subscription": ibis.schema(
+            {
+                "sub_id": "string",
+                "channel": "string",  # telegram | zalo | email | webhook
+                "address": "string",  # chat id, Zalo user id, e-mail address(es), webhook URL
+                "unit_code": "string",  # whose figures and dossiers the messages are about (with its sub-units)
+                "jobs": "string",  # comma-separated job kinds: brief, alerts, letter
+                "source": "string",  # auto | official | local
+                "username": "string",  # the web user it belongs to (scope checks); NULL: the office
+                "label": "string",  # who the recipient is, in words
+                "active": "boolean",
+                "created_at": TS,
+                "changed_at": TS,
+                "changed_by": "string",
+            }
+        ),
+        # one row per step of a send: 'sending' before the call, then its result; the newest row of a key counts
+        "notify_send": ibis.schema(
+            {
+                "send_key": "string",  # idempotency key: event + recipient
+                "event_key": "string",  # job:unit:occurrence
+                "job": "string",
+                "unit_code": "string",
+                "occurrence": "string",
+                "sub_id": "string",
+                "channel": "string",
+                "recipient": "string",  # shown to people (no secret: a webhook URL without its query)
+                "attempt": "int32",
+                "status": "string",  # sending | sent | failed | gave_up | unknown | skipped | refused
+                "at": TS,
+                "retry_at": TS,
+                "error": "string",  # what failed, in Vietnamese (secrets removed)
+                "detail": "string",  # technical detail (secrets removed)
+                "reference": "string",  # the provider's message id
+                "summary": "string",  # the message's title
+            }
+        ),
+        "notify_secret": ibis.schema({"name": "string", "value": "string", "created_at": TS}),
+    }
+)
+
 def register_tables(schemas: dict[str, Schema]) -> None:
     """Add the tables of another module (e.g. accounts) to the registry; names must not collide."""
     for name, schema in schemas.items():
