@@ -7,7 +7,7 @@ unit) into results built from the official and scoring layers. Edges never reach
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,6 +26,7 @@ from chiso.ingest import current
 from chiso.ingest.run import IngestReport, RejectRow, ingest_path, load_mapping
 from chiso.methodology import load_methodology
 from chiso.methodology.model import Methodology
+from chiso.official.api_files import RawFile, import_raw, sniff
 from chiso.official.importer import ImportReport, parse_file, store_file
 from chiso.scoring.explain import Basis, Explanation, Line, explain, lines_from_published, lines_from_score
 from chiso.scoring.rank import Band, Bands, Change, change, competition_ranks
@@ -204,8 +205,12 @@ class Workspace:
         methodology: str | None = None,
         captured_at: datetime | None = None,
     ) -> list[ImportOutcome]:
-        """Import each file on its own: a refused file stores nothing and does not stop the others."""
-        outcomes = []
+        """Import each file on its own: a refused file stores nothing and does not stop the others.
+
+        Raw responses of the portal's API (the ``{"code","data","message"}`` envelope) are read together: those of
+        one period and capture time combine into one capture (official/api_files.py)."""
+        outcomes: list[ImportOutcome] = []
+        raw_files: list[RawFile] = []
         for raw in paths:
             path = Path(raw)
             try:
@@ -213,6 +218,11 @@ class Workspace:
                     raise InputFileError(
                         f"Không tìm thấy tệp {path}", file=str(path), place="đường dẫn", expected="một tệp có sẵn"
                     )
+                sniffed = sniff(path, path.read_bytes()) if path.suffix.lower() == ".json" else None
+                if sniffed is not None:
+                    raw_files.append(sniffed)
+                    outcomes.append(ImportOutcome(str(path)))
+                    continue
                 parsed = parse_file(
                     path,
                     period=period,
@@ -222,6 +232,13 @@ class Workspace:
                 outcomes.append(ImportOutcome(str(path), report=store_file(self.store, parsed)))
             except ChisoError as exc:
                 outcomes.append(ImportOutcome(str(path), error=exc))
+        if raw_files:
+            chooser = _chooser(methodology or self.settings.methodology)
+            done = {o.path: o for o in import_raw(self.store, raw_files, period=period, captured_at=captured_at,
+                                                  methodology_for=chooser)}  # fmt: skip
+            for o in outcomes:
+                if o.path in done:
+                    o.report, o.error = done[o.path].report, done[o.path].error
         return outcomes
 
     def files(self) -> list[dict]:
@@ -971,6 +988,16 @@ def _measure_lines(measures: dict[str, Measure]) -> list[Line]:
                  denominator=Fraction(m.denominator), ratio=ratio)
         )  # fmt: skip
     return out
+
+
+def _chooser(methodology: str | None) -> Callable[[Period], Methodology]:
+    """The methodology of a period: the one named, else the one in force for the period."""
+    from chiso.methodology import methodology_for
+
+    if methodology:
+        fixed = load_methodology(methodology)
+        return lambda _p: fixed
+    return methodology_for
 
 
 def _ingest_order(path: Path) -> tuple[int, str]:

@@ -80,6 +80,21 @@ def import_official(
             if r.status == "duplicate":
                 console.print(f"[yellow]Đã có trong kho[/] {o.path} (trùng nội dung với {r.duplicate_of}): bỏ qua.")
                 continue
+            if r.status == "combined":
+                console.print(f"[green]Đã gộp[/] {o.path} vào cùng lần lấy số liệu với {r.duplicate_of}.")
+                continue
+            if r.status == "stored":
+                console.print(f"[green]Đã lưu phản hồi gốc[/] {o.path} (không có điểm).")
+                for w in r.warnings:
+                    console.print(f"  {w}")
+                continue
+            if r.status == "unchanged":
+                when = parse_instant(r.duplicate_of) if r.duplicate_of else None
+                console.print(
+                    f"[green]Số liệu không đổi[/] {o.path}: giống lần lấy lúc {vn_time(when)}; "
+                    "chỉ ghi nhận thời điểm kiểm tra mới, không thêm bộ số liệu."
+                )
+                continue
             units = sum(s.units for s in r.snapshots)
             console.print(f"[green]Đã nhập[/] {o.path}: {len(r.snapshots)} bộ số liệu, {integer(units)} dòng đơn vị.")
             for s in r.snapshots:
