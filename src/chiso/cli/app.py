@@ -96,6 +96,9 @@ web_cmds.register(app)
 from chiso.cli import generate_cmd  # noqa: E402
 
 generate_cmd.register(app)
+from chiso.cli import portal_cmds  # noqa: E402
+
+portal_cmds.register(app)
 
 
 def main() -> None:

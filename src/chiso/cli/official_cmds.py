@@ -402,8 +402,9 @@ def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--form
     ws = workspace(ctx)
     snaps = ws.snapshots()
     rows = serialize.snapshot_rows(snaps)
+    runs = ws.captures()
     if fmt is Format.JSON:
-        print_json({"files": ws.files(), "snapshots": rows})
+        print_json({"files": ws.files(), "snapshots": rows, "captures": [_capture_json(c) for c in runs]})
     elif fmt is Format.CSV:
         print_csv(rows, list(rows[0]) if rows else ["snapshot"])
     else:
@@ -421,3 +422,33 @@ def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--form
                 r["methodology"],
             )
         console.print(t)
+        if runs:
+            _print_captures(runs)
+
+
+def _capture_json(c: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in c.items() if k not in ("missing", "warnings")}
+    out["missing"] = (c["missing"] or "").splitlines()
+    out["warnings"] = (c["warnings"] or "").splitlines()
+    return out
+
+
+def _print_captures(runs: list[dict[str, Any]]) -> None:
+    """The portal captures (fetch runs and raw imports): what each published, or what it lacked."""
+    from chiso.cli.portal_cmds import STATUS_TEXT
+
+    t = Table(title=f"{len(runs)} lần lấy số liệu từ Cổng DVCQG", show_lines=True)
+    for h in ("Lúc", "Cách lấy", "Tỉnh", "Kỳ", "Kết quả", "Số phản hồi", "Thiếu hoặc lưu ý"):
+        t.add_column(h, overflow="fold")
+    for c in runs:
+        notes = (c["missing"] or "").splitlines() + (c["warnings"] or "").splitlines()
+        t.add_row(
+            vn_time(c["captured_at"]),
+            "tự lấy" if c["source"] == "fetch" else "nhập tệp",
+            c["scope"],
+            Period.parse(c["period"]).label,
+            STATUS_TEXT.get(c["status"], c["status"]),
+            str(c["responses"] or 0),
+            "\n".join(notes[:6]) + (f"\n… và {len(notes) - 6} dòng khác" if len(notes) > 6 else ""),
+        )
+    console.print(t)
