@@ -130,8 +130,8 @@ def endpoint_of(data: dict[str, Any], m: Methodology, file: str) -> str:
             if g.endpoint in TREES and top is not None and g.max == top:
                 return g.endpoint
         raise refuse(file, "data.parent", "một cây kết quả của nhóm tiến độ, DVC trực tuyến hoặc thanh toán")
-    entries = data.get("evaluation")
-    if isinstance(entries, list):
+    if "evaluation" in data:
+        entries = data["evaluation"] if isinstance(data["evaluation"], list) else []
         first = next((e for e in [data.get("overview"), *entries] if isinstance(e, dict) and "metrics" in e), None)
         if first is None:
             return SUMMARY
