@@ -272,3 +272,68 @@ def test_the_default_period_follows_the_vietnam_calendar(ws: Workspace):
     with _client(f"http://127.0.0.1:{free_port()}", ft, attempts=1) as c:
         report = ws.fetch_portal("H44", client=c, now=ft.now())
     assert report.period == Period.year(2027)
+
+
+@pytest.fixture(scope="module")
+def three_days(tmp_path_factory) -> Path:
+    """A store filled by three daily fetches: published, one figure changed, then unchanged."""
+    db = tmp_path_factory.mktemp("days") / "days.duckdb"
+    w = Workspace(db=db)
+    portal = FakePortal()
+    statuses = []
+    for day, score in ((0, None), (1, 12.0), (2, None)):
+        if score is not None:
+            portal.set_score("dvc-progress-tree", "H44.01", score)
+        statuses.append(_fetch(w, portal, FakeTime(START + timedelta(days=day)), national=True).status)
+    w.close()
+    assert statuses == ["published", "published", "unchanged"]
+    return db
+
+
+@pytest.mark.slow
+def test_day_change_and_portal_rank_in_the_cli(three_days: Path, tmp_path: Path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from chiso.cli.app import app
+
+    db = tmp_path / "cli.duckdb"
+    shutil.copy(three_days, db)
+    out = CliRunner().invoke(app, ["--db", str(db), "ranking", "--parent", "H44", "--kind", "agency"],
+                             env={"COLUMNS": "250"}).output  # fmt: skip
+    assert "Hạng Cổng" in out and "đánh số khác nhau cho các đơn vị bằng điểm" in out
+    assert "Cổng chưa đổi số liệu đến lần kiểm tra lúc 18:20 28/09/2026" in out
+    row = next(line for line in out.splitlines() if "H44.01 " in line)
+    assert "-7,38" in row  # 19.38 → 12 in the progress group
+    rows = CliRunner().invoke(app, ["--db", str(db), "ranking", "--parent", "H44", "--format", "json"]).output
+    import json
+
+    first = next(r for r in json.loads(rows) if r["unit"] == "H44.01")
+    assert first["day_score_change"] == -7.38 and first["portal_rank"] is not None
+    history = CliRunner().invoke(app, ["--db", str(db), "history"], env={"COLUMNS": "250"}).output
+    assert history.count("tự lấy") == 3 and "số liệu không đổi" in history
+
+
+@pytest.mark.slow
+def test_day_change_on_the_ranking_and_overview_pages(three_days: Path, tmp_path: Path):
+    import shutil
+
+    from chiso.accounts import Accounts
+    from tests.web_support import PASSWORD, login, make_client
+
+    db = tmp_path / "web.duckdb"
+    shutil.copy(three_days, db)
+    w = Workspace(db=db)
+    Accounts(w).save("quantri", role="admin", unit=None, password=PASSWORD, by="test")
+    w.close()
+    client = login(make_client(db, tmp_path / "data"), "quantri")
+    page = client.get("/ranking", params={"parent": "H44", "kind": "agency"})
+    assert page.status_code == 200
+    assert "Hạng Cổng" in page.text and "đánh số khác nhau cho các đơn vị bằng điểm" in page.text
+    assert "Cổng chưa đổi số liệu đến lần kiểm tra lúc 18:20 28/09/2026" in page.text
+    assert "-7,38" in page.text
+    overview = client.get("/", params={"unit": "H44"})
+    assert overview.status_code == 200
+    assert "So với lần lấy số liệu trước (lúc 18:20 26/09/2026)" in overview.text
+    assert "1 đơn vị giảm điểm" in overview.text

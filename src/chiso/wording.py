@@ -16,6 +16,24 @@ from chiso.scoring.explain import Basis, Explanation
 
 LOCAL_MARK = "số liệu tạm tính"
 
+PORTAL_RANK_NOTE = (
+    "Hạng Cổng: thứ tự do Cổng DVCQG công bố. Có thể khác hạng của chiso vì Cổng xếp sở, ngành và xã, phường "
+    "chung một danh sách và đánh số khác nhau cho các đơn vị bằng điểm; chiso xếp riêng từng loại, bằng điểm "
+    "thì cùng hạng."
+)
+
+
+def day_change_note(previous: datetime | None, checked: datetime | None) -> str:
+    """What the day-over-day columns compare, and when the same figures were last found on the portal."""
+    from chiso.domain.times import vn_time
+
+    parts = []
+    if previous is not None:
+        parts.append(f"± ngày: so với lần lấy số liệu trước (lúc {vn_time(previous)})")
+    if checked is not None:
+        parts.append(f"Cổng chưa đổi số liệu đến lần kiểm tra lúc {vn_time(checked)}")
+    return "; ".join(parts)
+
 BASIS_LABEL = {
     Basis.PUBLISHED: "Cổng DVCQG công bố",
     Basis.RECOMPUTED: "tính lại từ tử số, mẫu số do Cổng công bố",

@@ -95,7 +95,13 @@ class RankingTable:
     baseline: str | None = None  # what changes are measured against, in words
     baseline_snapshot_ids: tuple[str, ...] = ()
     day_baseline: datetime | None = None  # capture time of the previous capture (day-over-day changes)
+    day_snapshot_ids: tuple[str, ...] = ()
     checked_at: datetime | None = None  # newest capture that found the same figures (portal-api.md §9.5)
+
+    @property
+    def day_columns(self) -> bool:
+        """Whether day-over-day changes add anything beside the changes shown (they differ in baseline)."""
+        return self.day_baseline is not None and self.day_snapshot_ids != self.baseline_snapshot_ids
 
     @property
     def title(self) -> str:
@@ -502,6 +508,7 @@ class Workspace:
         for row in table.rows:
             row.day_change = changes.get(row.unit)
         table.day_baseline = baseline.captured_at
+        table.day_snapshot_ids = baseline.snapshot_ids
 
     # -- explain ------------------------------------------------------------------------------------------
     def explain(
