@@ -337,3 +337,25 @@ def test_day_change_on_the_ranking_and_overview_pages(three_days: Path, tmp_path
     assert overview.status_code == 200
     assert "So với lần lấy số liệu trước (lúc 18:20 26/09/2026)" in overview.text
     assert "1 đơn vị giảm điểm" in overview.text
+
+
+@pytest.mark.slow
+def test_the_brief_carries_the_change_since_the_previous_capture(three_days: Path, tmp_path: Path):
+    import shutil
+    from datetime import date
+
+    from chiso.report.brief import brief_text
+    from chiso.report.content import build_letter
+    from chiso.report.data import gather
+    from chiso.report.profile import load_profile
+
+    db = tmp_path / "brief.duckdb"
+    shutil.copy(three_days, db)
+    w = Workspace(db=db)
+    try:
+        data = gather(w, "H44.01", Period.year(2026))
+        text = brief_text(build_letter(data, load_profile("so"), issued=date(2026, 9, 29)))
+    finally:
+        w.close()
+    assert data.day is not None and data.day.score == Decimal("-7.38")
+    assert "Từ lần lấy số liệu trước (18 giờ 20 phút ngày 26/9/2026): -7,38 điểm, giảm" in text
