@@ -117,15 +117,15 @@ def endpoint_of(data: dict[str, Any], m: Methodology, file: str) -> str:
     if isinstance(data.get("items"), list):
         return CATALOGUE
     if isinstance(data.get("children"), list) or isinstance(data.get("parent"), dict):
-        fields = set(data.get("parent") or {})
-        for child in (data.get("children") or [])[:1]:
+        parent = data.get("parent") if isinstance(data.get("parent"), dict) else {}
+        children = data.get("children") if isinstance(data.get("children"), list) else []
+        fields = set(parent)
+        for child in children[:1]:
             fields |= set(child) if isinstance(child, dict) else set()
         for endpoint, marks in TREE_MARKS.items():
             if fields & set(marks):
                 return endpoint
-        top = _max_of(data.get("parent")) or next(
-            (_max_of(c) for c in data.get("children") or [] if _max_of(c) is not None), None
-        )
+        top = _max_of(parent) or next((_max_of(c) for c in children if _max_of(c) is not None), None)
         for g in m.groups:
             if g.endpoint in TREES and top is not None and g.max == top:
                 return g.endpoint
@@ -135,7 +135,8 @@ def endpoint_of(data: dict[str, Any], m: Methodology, file: str) -> str:
         first = next((e for e in [data.get("overview"), *entries] if isinstance(e, dict) and "metrics" in e), None)
         if first is None:
             return SUMMARY
-        for item in first.get("metrics") or []:
+        metrics = first.get("metrics")
+        for item in metrics if isinstance(metrics, list) else []:
             code = text_or_none(item.get("code")) if isinstance(item, dict) else None
             endpoint = _endpoint_of_metric(code, m)
             if endpoint:
