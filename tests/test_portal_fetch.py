@@ -359,3 +359,38 @@ def test_the_brief_carries_the_change_since_the_previous_capture(three_days: Pat
         w.close()
     assert data.day is not None and data.day.score == Decimal("-7.38")
     assert "Từ lần lấy số liệu trước (18 giờ 20 phút ngày 26/9/2026): -7,38 điểm, giảm" in text
+
+
+@pytest.mark.slow
+def test_scope_keeps_the_province_and_one_kind(ws: Workspace):
+    report = _fetch(ws, FakePortal(), FakeTime(START), scope="communes")
+    assert report.status == "published"
+    kinds = {u.kind for u in q.published_units(ws.store, [_snapshot_of(ws, "H44")])}
+    assert kinds == {"province", "commune"}
+
+
+@pytest.mark.slow
+def test_the_fetch_command_exits_3_and_says_what_is_missing(tmp_path: Path):
+    """The real command line against the fake portal (real pacing: about a second per request)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from chiso.cli.app import app
+    from chiso.domain.times import VN_TZ
+
+    year = datetime.now(VN_TZ).year  # the command uses the real clock: ask for the current year
+    db = str(tmp_path / "cli.duckdb")
+    portal = FakePortal(faults={"transparency": ["refused"]})
+    with serve(portal) as base:
+        failed = CliRunner().invoke(app, ["--db", db, "fetch", "--province", "H44", "--period", str(year),
+                                          "--base-url", base], env={"COLUMNS": "200"})  # fmt: skip
+        ok = CliRunner().invoke(app, ["--db", db, "fetch", "--province", "h44", "--period", str(year), "--base-url",
+                                      base, "--format", "json"])  # fmt: skip
+    assert failed.exit_code == 3, failed.output
+    assert "Không lấy đủ" in failed.output and "Tham số không hợp lệ" in failed.output
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(ok.output)
+    assert data["status"] == "published" and data["snapshots"][0]["units"] == 164
+    bad = CliRunner().invoke(app, ["--db", db, "fetch", "--province", "H44", "--period", str(year + 1)])
+    assert bad.exit_code == 2 and "không cung cấp" in bad.output
