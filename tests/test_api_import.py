@@ -253,3 +253,19 @@ def test_a_damaged_value_anywhere_is_refused_in_vietnamese_or_read(which: int, w
     except ChisoError as exc:
         message = exc.message
     assert message is None or (message.startswith("Tệp ") and "Tệp không được nhập" in message)
+
+
+def test_one_capture_imported_file_by_file_becomes_one_fuller_snapshot(ws: Workspace):
+    """Separate commands with the same period and capture time: each adds its group to the same capture."""
+    order = sorted(YEAR, key=lambda f: f.parent.name not in ("dossier-digitized", "dvc-progress-tree"))
+    for f in order:
+        (o,) = _import(ws, [f], "2026", "2026-09-26T11:21:00Z")
+        assert o.error is None, o.error
+    ranking = ws.ranking(period=Period.year(2026), parent="H44", kind="agency")
+    row = next(r for r in ranking.tables[0].rows if r.unit == "H44.23")
+    assert set(row.groups) == {"CKMB", "TDGQ", "CLGQ", "TTTT", "MDHL", "MDSH"}
+    current = ranking.tables[0].snapshot_ids
+    assert len(current) == 1 and ws.store.table("official_superseded").count().to_pyarrow().as_py() == 5
+    assert ws.verify().verification.mismatches == []
+    (again,) = _import(ws, [order[-1]], "2026", "2026-09-26T11:21:00Z")
+    assert again.report.status == "duplicate"

@@ -9,6 +9,7 @@ the others still combine.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from chiso.domain.times import date_in_name
 from chiso.errors import ChisoError, InputFileError
 from chiso.methodology.model import Methodology
 from chiso.official import api_store
-from chiso.official.api_import import build_capture
+from chiso.official.api_import import build_capture, scopes_of
 from chiso.official.api_shapes import ApiResponse, is_envelope, read_response
 from chiso.official.importer import ImportReport
 from chiso.store import Store
@@ -114,18 +115,26 @@ def _import_group(
     outcomes: dict[str, RawOutcome],
 ) -> None:
     known = api_store.department_map(store)
+    earlier, superseded = _earlier_parts(store, members, period, captured[0], m, known)
+    seen = {hashlib.sha256(b).hexdigest() for _, b in earlier}
+    for f, _ in members:
+        if hashlib.sha256(f.data).hexdigest() in seen:
+            outcomes[f.name].report = ImportReport(f.name, "", "duplicate", "portal-api",
+                                                   duplicate_of="cùng lần lấy số liệu đã nhập")  # fmt: skip
+    members = [(f, r) for f, r in members if hashlib.sha256(f.data).hexdigest() not in seen]
     while members:
         first = members[0][0]
         label = first.path.name + (f" (+{len(members) - 1} tệp)" if len(members) > 1 else "")
         try:
             built = build_capture(
-                [r for _, r in members], period=period, captured=captured, methodology=m, known_ids=known,
-                label=label, path=label, size=sum(len(f.data) for f, _ in members),
+                [*(r for r, _ in earlier), *(r for _, r in members)], period=period, captured=captured, methodology=m,
+                known_ids=known, label=label, path=label, size=sum(len(f.data) for f, _ in members),
             )  # fmt: skip
-        except InputFileError as exc:  # drop the file it names and combine the others
-            bad = next((i for i, (f, _) in enumerate(members) if f.name == exc.file), 0)
-            outcomes[members[bad][0].name].error = exc
-            members = members[:bad] + members[bad + 1 :]
+        except InputFileError as exc:  # drop the file it names (or, for an earlier one, every new one)
+            bad = [i for i, (f, _) in enumerate(members) if f.name == exc.file] or list(range(len(members)))
+            for i in bad:
+                outcomes[members[i][0].name].error = exc
+            members = [x for i, x in enumerate(members) if i not in bad]
             continue
         break
     else:
@@ -150,7 +159,7 @@ def _import_group(
             report = ImportReport(first.name, record.capture_id, api_store.STORED, "portal-api",
                                   warnings=record.warnings)  # fmt: skip
     else:
-        report = api_store.publish(store, record, exchanges, built)
+        report = api_store.publish(store, record, exchanges, built, superseded)
     for i, (f, _) in enumerate(members):
         if i == 0:
             outcomes[f.name].report = report
@@ -158,6 +167,33 @@ def _import_group(
             status = "duplicate" if report.status == "duplicate" else "combined"
             outcomes[f.name].report = ImportReport(f.name, report.file_id, status, report.shape,
                                                    duplicate_of=first.path.name)  # fmt: skip
+
+
+def _earlier_parts(
+    store: Store,
+    members: list[tuple[RawFile, ApiResponse]],
+    period: Period,
+    moment: datetime,
+    m: Methodology,
+    known: dict[str, str],
+) -> tuple[list[tuple[ApiResponse, bytes]], list[str]]:
+    """Responses of the same capture imported by earlier commands (same period and capture time, a scope in
+    common): they combine with the new ones into a fuller snapshot, which supersedes theirs."""
+    scopes = scopes_of([r for _, r in members], known)
+    rows = [row for row in api_store.same_time_imports(store, period, moment)
+            if scopes & set(api_store.pairs(row["fingerprints"]))]  # fmt: skip
+    parts: list[tuple[ApiResponse, bytes]] = []
+    shas: set[str] = set()
+    for raw in api_store.responses_of(store, [row["capture_id"] for row in rows]):
+        if raw["sha256"] in shas:
+            continue
+        shas.add(raw["sha256"])
+        body = api_store.decompress(raw["body"])
+        content = json.loads(body.decode("utf-8-sig"))
+        parts.append((read_response(content, file=raw["source_name"] or raw["capture_id"], m=m), body))
+    gone = set(store.table("official_superseded").snapshot_id.to_pyarrow().to_pylist())
+    superseded = [f"{k}={v}" for row in rows for k, v in api_store.pairs(row["snapshot_ids"]).items() if v not in gone]
+    return parts, superseded
 
 
 def _page(r: ApiResponse) -> int | None:

@@ -126,6 +126,21 @@ def _unknown_codes(file: str, place: str) -> InputFileError:
     )
 
 
+def scopes_of(responses: Sequence[ApiResponse], known_ids: dict[str, str]) -> set[str]:
+    """The scopes these responses would fill (those that can be told without combining)."""
+    pairs = department_pairs(responses)
+    ids = {**known_ids, **{k: v.code for k, v in pairs.items() if v.code}}
+    out = set()
+    for r in responses:
+        if r.endpoint == CATALOGUE:
+            continue
+        try:
+            out.add(_scope_of(r, ids))
+        except InputFileError:
+            continue
+    return out
+
+
 # -- combining ------------------------------------------------------------------------------------------------
 def build_capture(
     responses: Sequence[ApiResponse],

@@ -191,8 +191,30 @@ def stored_response(store: Store, sha256: str, source: str) -> bool:
 
 
 # -- writes ---------------------------------------------------------------------------------------------------
+def same_time_imports(store: Store, period: Period, captured_at: datetime) -> list[dict[str, Any]]:
+    """Published imports of raw files with this period and capture time (the same capture, other commands)."""
+    return [
+        row
+        for row in captures(store, period=period.key)
+        if row["source"] == "import" and row["status"] == PUBLISHED and row["captured_at"] == captured_at
+    ]
+
+
+def responses_of(store: Store, capture_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The stored raw responses of these captures, in the order they were stored."""
+    if not capture_ids:
+        return []
+    r = store.table("portal_response")
+    r = r.filter(r.capture_id.isin(list(capture_ids)) & r.body.notnull())
+    return r.order_by(["capture_id", "seq"]).to_pyarrow().to_pylist()
+
+
 def save_capture(
-    store: Store, record: CaptureRecord, exchanges: Sequence[Exchange], built: Built | None
+    store: Store,
+    record: CaptureRecord,
+    exchanges: Sequence[Exchange],
+    built: Built | None,
+    superseded: Sequence[str] = (),
 ) -> ImportReport | None:
     """Store a capture in one transaction: published when ``record.status`` is published and ``built`` has
     snapshots; otherwise only the record (and, unless unchanged, the raw responses)."""
@@ -207,6 +229,11 @@ def save_capture(
             "portal_capture": [capture_row(record, len(exchanges))],
             "portal_response": raw,
             "portal_department": departments,
+            "official_superseded": [
+                {"snapshot_id": old, "by_snapshot_id": record.snapshot_ids.get(scope), "at": record.finished_at}
+                for scope, old in superseded_pairs(superseded)
+                if scope in record.snapshot_ids
+            ],
         }
         report = store_file(store, parsed, extra_rows=extra)
         if report.status == "duplicate":  # the same figures at the same time: keep nothing twice
@@ -234,7 +261,18 @@ def unchanged_report(path: str, built: Built, previous: dict[str, Any]) -> Impor
     return report
 
 
-def publish(store: Store, record: CaptureRecord, exchanges: Sequence[Exchange], built: Built) -> ImportReport:
+def superseded_pairs(items: Sequence[str]) -> list[tuple[str, str]]:
+    """``["H44=abc", …]`` → [(scope, snapshot id)]."""
+    return [tuple(x.split("=", 1)) for x in items if "=" in x]  # type: ignore[misc]
+
+
+def publish(
+    store: Store,
+    record: CaptureRecord,
+    exchanges: Sequence[Exchange],
+    built: Built,
+    superseded: Sequence[str] = (),
+) -> ImportReport:
     """Store a complete capture: new snapshots, or, when every scope's figures equal the newest earlier capture
     of that scope and period, only a record that confirms them at the newer time (nothing else changes)."""
     assert built.parsed is not None
@@ -250,6 +288,6 @@ def publish(store: Store, record: CaptureRecord, exchanges: Sequence[Exchange], 
         save_capture(store, record, exchanges, built)
         return unchanged_report(built.parsed.path, built, next(iter(found.values())))
     record.status = PUBLISHED
-    report = save_capture(store, record, exchanges, built)
+    report = save_capture(store, record, exchanges, built, superseded)
     assert report is not None
     return report

@@ -327,6 +327,8 @@ TABLES.update(
                 "error": "string",
             }
         ),
+        # a snapshot replaced by a fuller one of the same capture (more of its raw responses imported later)
+        "official_superseded": ibis.schema({"snapshot_id": "string", "by_snapshot_id": "string", "at": TS}),
         # departmentId → unit code, as responses that carry both showed them (joins transparency, satisfaction)
         "portal_department": ibis.schema(
             {
