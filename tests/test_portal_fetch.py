@@ -337,6 +337,10 @@ def test_day_change_on_the_ranking_and_overview_pages(three_days: Path, tmp_path
     assert overview.status_code == 200
     assert "So với lần lấy số liệu trước (lúc 18:20 26/09/2026)" in overview.text
     assert "1 đơn vị giảm điểm" in overview.text
+    history = client.get("/history")
+    assert "Các lần lấy số liệu từ Cổng DVCQG (3)" in history.text and "số liệu không đổi" in history.text
+    api = client.get("/api/v1/history").json()
+    assert [c["status"] for c in api["captures"]] == ["unchanged", "published", "published"]
 
 
 @pytest.mark.slow

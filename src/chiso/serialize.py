@@ -200,6 +200,14 @@ def snapshot_rows(ws_snapshots: list[Any]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def capture_row(c: dict[str, Any]) -> dict[str, Any]:
+    """One portal capture (``chiso history --format json``, ``/api/v1/history``): missing parts as a list."""
+    out = {k: v for k, v in c.items() if k not in ("missing", "warnings")}
+    out["missing"] = (c.get("missing") or "").splitlines()
+    out["warnings"] = (c.get("warnings") or "").splitlines()
+    return out
+
+
 # -- imports and ingest ------------------------------------------------------------------------------------
 def import_outcome(o: ImportOutcome) -> dict[str, Any]:
     """One file of ``chiso import-official --format json``."""

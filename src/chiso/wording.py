@@ -23,6 +23,15 @@ PORTAL_RANK_NOTE = (
 )
 
 
+CAPTURE_STATUS = {
+    "published": "đã lưu bộ số liệu mới",
+    "unchanged": "số liệu không đổi",
+    "incomplete": "chưa đủ, không công bố",
+    "failed": "thất bại, không công bố",
+    "stored": "đã lưu phản hồi gốc",
+}
+
+
 def day_change_note(previous: datetime | None, checked: datetime | None) -> str:
     """What the day-over-day columns compare, and when the same figures were last found on the portal."""
     from chiso.domain.times import vn_time

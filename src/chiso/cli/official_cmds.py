@@ -17,7 +17,14 @@ from chiso.domain.units import UnitKind
 from chiso.errors import ChisoError
 from chiso.formatting import integer, number, percent, signed
 from chiso.scoring.rank import Change
-from chiso.wording import PORTAL_RANK_NOTE, day_change_note, provenance_line, restore_sentence, rule_text
+from chiso.wording import (
+    CAPTURE_STATUS,
+    PORTAL_RANK_NOTE,
+    day_change_note,
+    provenance_line,
+    restore_sentence,
+    rule_text,
+)
 from chiso.workspace import Ranking, Workspace
 
 FORMAT_HELP = "Định dạng: table (bảng), json hoặc csv."
@@ -421,7 +428,7 @@ def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--form
     rows = serialize.snapshot_rows(snaps)
     runs = ws.captures()
     if fmt is Format.JSON:
-        print_json({"files": ws.files(), "snapshots": rows, "captures": [_capture_json(c) for c in runs]})
+        print_json({"files": ws.files(), "snapshots": rows, "captures": [serialize.capture_row(c) for c in runs]})
     elif fmt is Format.CSV:
         print_csv(rows, list(rows[0]) if rows else ["snapshot"])
     else:
@@ -443,17 +450,8 @@ def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--form
             _print_captures(runs)
 
 
-def _capture_json(c: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in c.items() if k not in ("missing", "warnings")}
-    out["missing"] = (c["missing"] or "").splitlines()
-    out["warnings"] = (c["warnings"] or "").splitlines()
-    return out
-
-
 def _print_captures(runs: list[dict[str, Any]]) -> None:
     """The portal captures (fetch runs and raw imports): what each published, or what it lacked."""
-    from chiso.cli.portal_cmds import STATUS_TEXT
-
     t = Table(title=f"{len(runs)} lần lấy số liệu từ Cổng DVCQG", show_lines=True)
     for h in ("Lúc", "Cách lấy", "Tỉnh", "Kỳ", "Kết quả", "Số phản hồi", "Thiếu hoặc lưu ý"):
         t.add_column(h, overflow="fold")
@@ -464,7 +462,7 @@ def _print_captures(runs: list[dict[str, Any]]) -> None:
             "tự lấy" if c["source"] == "fetch" else "nhập tệp",
             c["scope"],
             Period.parse(c["period"]).label,
-            STATUS_TEXT.get(c["status"], c["status"]),
+            CAPTURE_STATUS.get(c["status"], c["status"]),
             str(c["responses"] or 0),
             "\n".join(notes[:6]) + (f"\n… và {len(notes) - 6} dòng khác" if len(notes) > 6 else ""),
         )

@@ -12,15 +12,8 @@ from chiso.domain.times import vn_time
 from chiso.formatting import integer
 from chiso.portal.fetch import FetchReport
 from chiso.portal.plan import DEFAULT_BASE_URL
+from chiso.wording import CAPTURE_STATUS
 from chiso.workspace import Workspace
-
-STATUS_TEXT = {
-    "published": "đã lưu bộ số liệu mới",
-    "unchanged": "số liệu không đổi",
-    "incomplete": "chưa đủ, không công bố",
-    "failed": "thất bại, không công bố",
-    "stored": "đã lưu phản hồi gốc",
-}
 
 
 def register(app: typer.Typer) -> None:
@@ -79,7 +72,7 @@ def print_fetch(r: FetchReport) -> None:
             "đã ghi nhận thời điểm kiểm tra mới, không thêm bộ số liệu."
         )
     else:
-        err_console.print(f"[red]Không lấy đủ[/] {head}: {STATUS_TEXT.get(r.status, r.status)}.")
+        err_console.print(f"[red]Không lấy đủ[/] {head}: {CAPTURE_STATUS.get(r.status, r.status)}.")
         for line in r.missing:
             err_console.print(f"  - {line}")
         err_console.print("Số liệu đã có trong kho giữ nguyên. Xem các lần lấy bằng: chiso history")

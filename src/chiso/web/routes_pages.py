@@ -30,6 +30,7 @@ from chiso.web.context import Ctx, page_ctx
 from chiso.web.queries import period_arg
 from chiso.web.templating import render
 from chiso.wording import (
+    CAPTURE_STATUS,
     DOSSIER_HEADINGS,
     LOCAL_MARK,
     PORTAL_RANK_NOTE,
@@ -434,7 +435,8 @@ def history_page(request: Request, ctx: Ctx = Depends(page_ctx)) -> Response:
     return render(
         request,
         "history.html",
-        {"ctx": ctx, "files": ctx.ws.files(), "snapshots": ctx.ws.snapshots(), "ingests": local.ingest_history(ctx)},
+        {"ctx": ctx, "files": ctx.ws.files(), "snapshots": ctx.ws.snapshots(), "ingests": local.ingest_history(ctx),
+         "captures": ctx.ws.captures(), "capture_status": CAPTURE_STATUS},
     )
 
 
