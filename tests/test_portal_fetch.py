@@ -119,7 +119,7 @@ def test_server_errors_are_retried_with_backoff_and_jitter(ws: Workspace):
 def test_a_failing_endpoint_never_replaces_a_complete_capture(ws: Workspace):
     portal = FakePortal()
     good = _fetch(ws, portal, FakeTime(START))
-    portal.set_score("transparency", "H44.01", 1.0)
+    portal.set_score("dvc-progress-tree", "H44.01", 1.0)
     portal.faults = {"dossier-digitized": ["500"] * 10}
     bad = _fetch(ws, portal, FakeTime(START + timedelta(days=1)))
     assert bad.status == "incomplete" and bad.report is None
@@ -131,6 +131,20 @@ def test_a_failing_endpoint_never_replaces_a_complete_capture(ws: Workspace):
     assert [h["status"] for h in history] == ["incomplete", "published"]
     assert "dossier-digitized" in history[0]["missing"]
     assert ws.store.table("portal_response").count().to_pyarrow().as_py() > 8  # the failed run's answers are kept
+
+
+@pytest.mark.slow
+def test_a_failing_national_list_falls_back_to_the_stored_province_id(ws: Workspace):
+    portal = FakePortal()
+    _fetch(ws, portal, FakeTime(START))
+    portal.set_score("dvc-progress-tree", "H44.01", 1.0)
+    portal.faults = {"service-results": ["500"] * 4}  # the national list is the first service-results call
+    report = _fetch(ws, portal, FakeTime(START + timedelta(days=1)))
+    assert report.status == "published", report.missing
+    assert any("mã định danh của tỉnh đã lưu" in w for w in report.warnings)
+    with_national = _fetch(ws, FakePortal(faults={"service-results": ["500"] * 4}), FakeTime(START + timedelta(days=2)),
+                           national=True)  # fmt: skip
+    assert with_national.status == "failed" and with_national.report is None
 
 
 @pytest.mark.slow

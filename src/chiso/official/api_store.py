@@ -277,7 +277,7 @@ def publish(
     of that scope and period, only a record that confirms them at the newer time (nothing else changes)."""
     assert built.parsed is not None
     record.fingerprints = {r.scope: r.fingerprint for r in built.scopes}
-    record.warnings = list(built.warnings)
+    record.warnings = [*record.warnings, *(w for w in built.warnings if w not in record.warnings)]
     before = {scope: previous_figures(store, scope, record.period, record.captured_at) for scope in record.fingerprints}
     if all(p is not None and pairs(p["fingerprints"]).get(s) == record.fingerprints[s] for s, p in before.items()):
         found = {s: p for s, p in before.items() if p is not None}

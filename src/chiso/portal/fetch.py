@@ -60,6 +60,7 @@ def run_fetch(
     run = FetchRun(province)
     national_req = national_request(period)
     found = _call(client, run, national_req, methodology, page=None)
+    national_problems = list(run.missing)
     if found is not None:
         for node in found.nodes:
             if node.code == province:
@@ -80,6 +81,9 @@ def run_fetch(
                 run.missing.append(f"Không tìm được mã định danh (departmentId) của tỉnh {province}")
             return run
         run.province_id = stored[0]
+        if not national:  # the list was only asked for the province's id: its failure does not make a gap
+            run.missing = [m for m in run.missing if m not in national_problems]
+            run.warnings.extend(national_problems)
         run.warnings.append("Dùng mã định danh của tỉnh đã lưu từ lần lấy trước (danh sách các tỉnh bị lỗi)")
     for request in province_requests(period, run.province_id, methodology):
         if run.missing:  # the capture cannot be complete any more: stop asking (polite, and nothing is published)
