@@ -269,3 +269,17 @@ def test_one_capture_imported_file_by_file_becomes_one_fuller_snapshot(ws: Works
     assert ws.verify().verification.mismatches == []
     (again,) = _import(ws, [order[-1]], "2026", "2026-09-26T11:21:00Z")
     assert again.report.status == "duplicate"
+
+
+def test_the_portal_order_is_its_rank_or_the_list_position():
+    content = _content(next(API.glob("service-results/*year2026*")))
+    entries = content["data"]["evaluation"]
+    built = _build([content])
+    units = {u.code: u for u in built.parsed.snapshots[-1].units}
+    assert units[entries[0]["departmentCode"]].portal_rank == 1
+    assert units[entries[5]["departmentCode"]].portal_rank == 6
+    entries[5].update(rank=40, groupRank=3)
+    units = {u.code: u for u in _build([content]).parsed.snapshots[-1].units}
+    assert (units[entries[5]["departmentCode"]].portal_rank, units[entries[5]["departmentCode"]].portal_group_rank) == (
+        40, 3,
+    )  # fmt: skip

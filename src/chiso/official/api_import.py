@@ -73,6 +73,7 @@ class _Unit:
     kind: UnitKind | None = None
     total: Decimal | None = None
     order: int | None = None
+    group_order: int | None = None
     delta: Decimal | None = None
     groups: dict[str, PublishedGroup] = field(default_factory=dict)
     weak_groups: set[str] = field(default_factory=set)  # from radar/groupScores: a group endpoint overrides them
@@ -236,6 +237,7 @@ def _combine_scope(
                 total=u.total,
                 record=i,
                 portal_rank=u.order,
+                portal_group_rank=u.group_order,
                 score_delta=u.delta,
                 itemised=bool(u.metrics),
                 groups=list(u.groups.values()),
@@ -263,6 +265,7 @@ def _merge(units: dict[str, _Unit], code: str, node: ApiNode, r: ApiResponse, ki
     if r.endpoint == SUMMARY:
         u.total = node.total
         u.order = node.order
+        u.group_order = node.group_order
         if node.score_delta is not None:
             u.delta = node.score_delta
         for g in node.groups:

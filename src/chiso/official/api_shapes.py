@@ -65,7 +65,8 @@ class ApiNode:
     name: str | None
     kind: UnitKind | None
     total: Decimal | None = None
-    order: int | None = None  # position in a score-sorted summary list (the portal's printed order)
+    order: int | None = None  # the portal's printed order: its ``rank``, else the position in a summary list
+    group_order: int | None = None  # ``groupRank`` when the portal publishes it
     score_delta: Decimal | None = None
     groups: list[PublishedGroup] = field(default_factory=list)
     metrics: list[PublishedMetric] = field(default_factory=list)
@@ -313,12 +314,20 @@ def _read_summary(data: dict[str, Any], file: str, m: Methodology, pages: Pagina
                 name=name,
                 kind=UnitKind.PROVINCE if national else child_kind(e, name),
                 total=_number(e, "totalScore", place, file),
-                order=i + 1,
+                order=_whole(e, "rank", place, file) or i + 1,
+                group_order=_whole(e, "groupRank", place, file),
                 score_delta=_number(e, "scoreDelta", place, file),
                 groups=_group_scores(e.get("groupScores"), f"{place}.groupScores", file, m),
             )
         )
     return ApiResponse(file, SUMMARY, root, nodes, pages, national=national)
+
+
+def _whole(rec: dict[str, Any], key: str, place: str, file: str) -> int | None:
+    try:
+        return int_or_none(rec.get(key))
+    except BadValueError as exc:
+        raise refuse(file, f"{place}.{key}", "một số nguyên", rec.get(key)) from exc
 
 
 def _group_scores(raw: Any, place: str, file: str, m: Methodology) -> list[PublishedGroup]:
@@ -332,7 +341,7 @@ def _group_scores(raw: Any, place: str, file: str, m: Methodology) -> list[Publi
         if code is None:
             raise refuse(file, f"{place}.{key}", f"mã nhóm của phương pháp {m.name}", key)
         try:
-            out.append(PublishedGroup(code, decimal_or_none(value), m.group(code).max))
+            out.append(PublishedGroup(code, decimal_or_none(value), None))  # no maximum published here
         except BadValueError as exc:
             raise refuse(file, f"{place}.{key}", "điểm nhóm (số)", value) from exc
     return out
