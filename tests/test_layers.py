@@ -17,6 +17,7 @@ LAYERS = {
     "chiso.scoring": 2,
     "chiso.store": 3,
     "chiso.official": 3,
+    "chiso.portal": 3,
     "chiso.ingest": 3,
     "chiso.engine": 3,
     "chiso.generate": 3,

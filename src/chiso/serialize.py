@@ -69,6 +69,10 @@ def ranking_rows(r: Ranking) -> list[dict[str, Any]]:
                     "previous_score": row.change.previous_score if row.change else None,
                     "previous_rank": row.change.previous_rank if row.change else None,
                     "compared_with": table.baseline,
+                    "day_score_change": row.day_change.score if row.day_change else None,
+                    "day_rank_change": row.day_change.rank if row.day_change else None,
+                    "day_compared_with": table.day_baseline,
+                    "checked_at": table.checked_at,
                     "portal_rank": row.portal_rank,
                     "portal_group_rank": row.portal_group_rank,
                     "period": r.period.key,
@@ -194,6 +198,14 @@ def snapshot_rows(ws_snapshots: list[Any]) -> list[dict[str, Any]]:
         }
         for s in ws_snapshots
     ]  # fmt: skip
+
+
+def capture_row(c: dict[str, Any]) -> dict[str, Any]:
+    """One portal capture (``chiso history --format json``, ``/api/v1/history``): missing parts as a list."""
+    out = {k: v for k, v in c.items() if k not in ("missing", "warnings")}
+    out["missing"] = (c.get("missing") or "").splitlines()
+    out["warnings"] = (c.get("warnings") or "").splitlines()
+    return out
 
 
 # -- imports and ingest ------------------------------------------------------------------------------------

@@ -16,6 +16,33 @@ from chiso.scoring.explain import Basis, Explanation
 
 LOCAL_MARK = "số liệu tạm tính"
 
+PORTAL_RANK_NOTE = (
+    "Hạng Cổng: thứ tự do Cổng DVCQG công bố. Có thể khác hạng của chiso vì Cổng xếp sở, ngành và xã, phường "
+    "chung một danh sách và đánh số khác nhau cho các đơn vị bằng điểm; chiso xếp riêng từng loại, bằng điểm "
+    "thì cùng hạng."
+)
+
+
+CAPTURE_STATUS = {
+    "published": "đã lưu bộ số liệu mới",
+    "unchanged": "số liệu không đổi",
+    "incomplete": "chưa đủ, không công bố",
+    "failed": "thất bại, không công bố",
+    "stored": "đã lưu phản hồi gốc",
+}
+
+
+def day_change_note(previous: datetime | None, checked: datetime | None) -> str:
+    """What the day-over-day columns compare, and when the same figures were last found on the portal."""
+    from chiso.domain.times import vn_time
+
+    parts = []
+    if previous is not None:
+        parts.append(f"± ngày: so với lần lấy số liệu trước (lúc {vn_time(previous)})")
+    if checked is not None:
+        parts.append(f"Cổng chưa đổi số liệu đến lần kiểm tra lúc {vn_time(checked)}")
+    return "; ".join(parts)
+
 BASIS_LABEL = {
     Basis.PUBLISHED: "Cổng DVCQG công bố",
     Basis.RECOMPUTED: "tính lại từ tử số, mẫu số do Cổng công bố",

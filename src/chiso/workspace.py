@@ -7,15 +7,16 @@ unit) into results built from the official and scoring layers. Edges never reach
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from chiso.domain.codes import NATIONAL
+from chiso.domain.codes import NATIONAL, is_province_code, normalise_unit_code
 from chiso.domain.periods import Period
 from chiso.domain.results import FigureStatus, GroupScore, Origin, Source
+from chiso.domain.times import VN_TZ
 from chiso.domain.units import UnitKind
 from chiso.engine import drill
 from chiso.engine.compute import LocalRun, LocalUnit, compute_local, unit_nodes
@@ -26,7 +27,13 @@ from chiso.ingest import current
 from chiso.ingest.run import IngestReport, RejectRow, ingest_path, load_mapping
 from chiso.methodology import load_methodology
 from chiso.methodology.model import Methodology
+from chiso.official.api_files import RawFile, import_raw, sniff
+from chiso.official.api_import import SCOPES
+from chiso.official.api_store import captures, confirmations, department_map
 from chiso.official.importer import ImportReport, parse_file, store_file
+from chiso.portal.client import PortalClient
+from chiso.portal.fetch import FetchReport, run_fetch, store_run
+from chiso.portal.plan import DEFAULT_BASE_URL, offered
 from chiso.scoring.explain import Basis, Explanation, Line, explain, lines_from_published, lines_from_score
 from chiso.scoring.rank import Band, Bands, Change, change, competition_ranks
 from chiso.scoring.score import MetricInput
@@ -71,6 +78,12 @@ class RankingRow:
     portal_group_rank: int | None
     change: Change | None
     snapshot_id: str
+    day_change: Change | None = None  # since the previous capture of the same period (day over day)
+
+    @property
+    def portal_order(self) -> int | None:
+        """The rank the portal prints: its rank within the group when published, else its list order."""
+        return self.portal_group_rank or self.portal_rank
 
 
 @dataclass
@@ -81,6 +94,14 @@ class RankingTable:
     captured_at: datetime | None
     baseline: str | None = None  # what changes are measured against, in words
     baseline_snapshot_ids: tuple[str, ...] = ()
+    day_baseline: datetime | None = None  # capture time of the previous capture (day-over-day changes)
+    day_snapshot_ids: tuple[str, ...] = ()
+    checked_at: datetime | None = None  # newest capture that found the same figures (portal-api.md §9.5)
+
+    @property
+    def day_columns(self) -> bool:
+        """Whether day-over-day changes add anything beside the changes shown (they differ in baseline)."""
+        return self.day_baseline is not None and self.day_snapshot_ids != self.baseline_snapshot_ids
 
     @property
     def title(self) -> str:
@@ -204,8 +225,12 @@ class Workspace:
         methodology: str | None = None,
         captured_at: datetime | None = None,
     ) -> list[ImportOutcome]:
-        """Import each file on its own: a refused file stores nothing and does not stop the others."""
-        outcomes = []
+        """Import each file on its own: a refused file stores nothing and does not stop the others.
+
+        Raw responses of the portal's API (the ``{"code","data","message"}`` envelope) are read together: those of
+        one period and capture time combine into one capture (official/api_files.py)."""
+        outcomes: list[ImportOutcome] = []
+        raw_files: list[RawFile] = []
         for raw in paths:
             path = Path(raw)
             try:
@@ -213,6 +238,11 @@ class Workspace:
                     raise InputFileError(
                         f"Không tìm thấy tệp {path}", file=str(path), place="đường dẫn", expected="một tệp có sẵn"
                     )
+                sniffed = sniff(path, path.read_bytes()) if path.suffix.lower() == ".json" else None
+                if sniffed is not None:
+                    raw_files.append(sniffed)
+                    outcomes.append(ImportOutcome(str(path)))
+                    continue
                 parsed = parse_file(
                     path,
                     period=period,
@@ -222,10 +252,58 @@ class Workspace:
                 outcomes.append(ImportOutcome(str(path), report=store_file(self.store, parsed)))
             except ChisoError as exc:
                 outcomes.append(ImportOutcome(str(path), error=exc))
+        if raw_files:
+            chooser = _chooser(methodology or self.settings.methodology)
+            done = {o.path: o for o in import_raw(self.store, raw_files, period=period, captured_at=captured_at,
+                                                  methodology_for=chooser)}  # fmt: skip
+            for o in outcomes:
+                if o.path in done:
+                    o.report, o.error = done[o.path].report, done[o.path].error
         return outcomes
 
     def files(self) -> list[dict]:
         return q.files(self.store)
+
+    # -- portal connector (docs/portal.md) -----------------------------------------------------------------
+    def fetch_portal(
+        self,
+        province: str,
+        *,
+        period: Period | None = None,
+        scope: str = "all",
+        national: bool = False,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        client: PortalClient | None = None,
+        now: datetime | None = None,
+    ) -> FetchReport:
+        """Fetch ``province``'s results for ``period`` (default: the current year) from the portal and store them
+        as one capture: published only when every endpoint answered in full; unchanged figures add nothing but
+        the newer capture time. Never raises for the portal's failures: they are in the report (``missing``)."""
+        moment = now or datetime.now(UTC)
+        today = moment.astimezone(VN_TZ).date()
+        chosen = period or Period.year(today.year)
+        offered(chosen, today)
+        if scope not in SCOPES:
+            raise ChisoError(f"Phạm vi không hợp lệ: {scope}", hint="Dùng --scope all, agencies hoặc communes.")
+        code = normalise_unit_code(province.strip())
+        if not is_province_code(code):
+            raise ChisoError(f"Mã tỉnh không hợp lệ: {province}", hint="Mã tỉnh của Cổng DVCQG, ví dụ H44 (Phú Thọ).")
+        methodology = _chooser(self.settings.methodology)(chosen)
+        own = client is None
+        c = client or PortalClient(base_url or DEFAULT_BASE_URL, **({"timeout": timeout} if timeout else {}))
+        try:
+            run = run_fetch(c, province=code, period=chosen, methodology=methodology, national=national,
+                            known_ids=department_map(self.store))  # fmt: skip
+        finally:
+            if own:
+                c.close()
+        return store_run(self.store, run, period=chosen, methodology=methodology, scope=scope, started_at=moment,
+                         finished_at=c.now(), base_url=c.base_url, requests=c.requests)  # fmt: skip
+
+    def captures(self, period: str | None = None) -> list[dict]:
+        """Every fetch run and import of raw responses, newest first, with its status and what was missing."""
+        return captures(self.store, period=period)
 
     def snapshots(self, period: str | None = None) -> list[q.SnapshotInfo]:
         return q.snapshots(self.store, period=period)
@@ -327,6 +405,7 @@ class Workspace:
             ids = self._pick_snapshots(parent_code, chosen.key, kinds)
             table = self._rank_table(ids, parent_code, kinds, by_code)
             self._attach_changes(table, parent_code, chosen, kinds, by_code, compare)
+            self._attach_day_changes(table, parent_code, chosen, kinds, by_code)
             tables.append(table)
         return Ranking(chosen, parent_code, by_code, tables, [g.code for g in methodology.groups], methodology.name)
 
@@ -403,17 +482,33 @@ class Workspace:
                 label = "so với lần cập nhật trước" + (f" ({when:%d/%m/%Y})" if when else "")
         if baseline is None:
             return
-        previous = {r.unit: r for r in baseline.rows}
-        # A rank is only comparable with a ranking of (nearly) the same units: a one-row trend sheet is not one.
-        comparable = len(baseline.rows) >= 0.8 * len(table.rows)
+        changes, comparable = _compare(table, baseline)
         for row in table.rows:
-            before = previous.get(row.unit)
-            if before is not None:
-                row.change = change(row.value, row.rank, before.value, before.rank if comparable else None)
+            row.change = changes.get(row.unit)
         if not comparable:
             label = (label or "") + " (chỉ so sánh điểm: kỳ trước không có đủ đơn vị để so sánh hạng)"
         table.baseline = label
         table.baseline_snapshot_ids = baseline.snapshot_ids
+
+    def _attach_day_changes(
+        self, table: RankingTable, parent: str, period: Period, kinds: tuple[str, ...], by: str
+    ) -> None:
+        """Score and rank change since the previous capture of the same period, and the newest confirmation."""
+        if not table.rows or table.captured_at is None:
+            return
+        confirmed = confirmations(self.store, table.snapshot_ids)
+        newest = max(confirmed.values(), default=None)
+        if newest is not None and newest > table.captured_at:
+            table.checked_at = newest
+        older = self._pick_snapshots(parent, period.key, kinds, before=table.captured_at)
+        if not older:
+            return
+        baseline = self._rank_table(older, parent, kinds, by)
+        changes, _ = _compare(table, baseline)
+        for row in table.rows:
+            row.day_change = changes.get(row.unit)
+        table.day_baseline = baseline.captured_at
+        table.day_snapshot_ids = baseline.snapshot_ids
 
     # -- explain ------------------------------------------------------------------------------------------
     def explain(
@@ -973,6 +1068,29 @@ def _measure_lines(measures: dict[str, Measure]) -> list[Line]:
                  denominator=Fraction(m.denominator), ratio=ratio)
         )  # fmt: skip
     return out
+
+
+def _compare(table: RankingTable, baseline: RankingTable) -> tuple[dict[str, Change], bool]:
+    """Each unit's change against ``baseline``, and whether ranks compare at all: a rank is only comparable with
+    a ranking of (nearly) the same units (a one-row trend sheet is not one)."""
+    previous = {r.unit: r for r in baseline.rows}
+    comparable = len(baseline.rows) >= 0.8 * len(table.rows)
+    out = {}
+    for row in table.rows:
+        before = previous.get(row.unit)
+        if before is not None:
+            out[row.unit] = change(row.value, row.rank, before.value, before.rank if comparable else None)
+    return out, comparable
+
+
+def _chooser(methodology: str | None) -> Callable[[Period], Methodology]:
+    """The methodology of a period: the one named, else the one in force for the period."""
+    from chiso.methodology import methodology_for
+
+    if methodology:
+        fixed = load_methodology(methodology)
+        return lambda _p: fixed
+    return methodology_for
 
 
 def _ingest_order(path: Path) -> tuple[int, str]:

@@ -99,6 +99,9 @@ generate_cmd.register(app)
 from chiso.cli import notify_cmds  # noqa: E402
 
 notify_cmds.register(app)
+from chiso.cli import portal_cmds  # noqa: E402
+
+portal_cmds.register(app)
 
 
 def main() -> None:

@@ -16,7 +16,15 @@ from chiso.domain.times import parse_instant, vn_time
 from chiso.domain.units import UnitKind
 from chiso.errors import ChisoError
 from chiso.formatting import integer, number, percent, signed
-from chiso.wording import provenance_line, restore_sentence, rule_text
+from chiso.scoring.rank import Change
+from chiso.wording import (
+    CAPTURE_STATUS,
+    PORTAL_RANK_NOTE,
+    day_change_note,
+    provenance_line,
+    restore_sentence,
+    rule_text,
+)
 from chiso.workspace import Ranking, Workspace
 
 FORMAT_HELP = "Định dạng: table (bảng), json hoặc csv."
@@ -79,6 +87,21 @@ def import_official(
             assert r is not None
             if r.status == "duplicate":
                 console.print(f"[yellow]Đã có trong kho[/] {o.path} (trùng nội dung với {r.duplicate_of}): bỏ qua.")
+                continue
+            if r.status == "combined":
+                console.print(f"[green]Đã gộp[/] {o.path} vào cùng lần lấy số liệu với {r.duplicate_of}.")
+                continue
+            if r.status == "stored":
+                console.print(f"[green]Đã lưu phản hồi gốc[/] {o.path} (không có điểm).")
+                for w in r.warnings:
+                    console.print(f"  {w}")
+                continue
+            if r.status == "unchanged":
+                when = parse_instant(r.duplicate_of) if r.duplicate_of else None
+                console.print(
+                    f"[green]Số liệu không đổi[/] {o.path}: giống lần lấy lúc {vn_time(when)}; "
+                    "chỉ ghi nhận thời điểm kiểm tra mới, không thêm bộ số liệu."
+                )
                 continue
             units = sum(s.units for s in r.snapshots)
             console.print(f"[green]Đã nhập[/] {o.path}: {len(r.snapshots)} bộ số liệu, {integer(units)} dòng đơn vị.")
@@ -170,7 +193,7 @@ def verify(
 # -- ranking -----------------------------------------------------------------------------------------------
 RANK_COLUMNS = [
     "rank", "unit", "name", "kind", "total", "band", "value", "score_change", "rank_change",
-    "previous_score", "previous_rank", "portal_rank", "portal_group_rank",
+    "previous_score", "previous_rank", "day_score_change", "day_rank_change", "portal_rank", "portal_group_rank",
 ]  # fmt: skip
 
 
@@ -211,7 +234,9 @@ def ranking(
             path,
             _ranking_sheets(r),
             title=f"Xếp hạng Bộ chỉ số phục vụ người dân, doanh nghiệp — {r.period.label}",
-            number_formats=dict.fromkeys(["Tổng điểm", *r.group_codes, "Thay đổi điểm"], "0.00"),
+            number_formats=dict.fromkeys(
+                ["Tổng điểm", *r.group_codes, "Thay đổi điểm", "Thay đổi điểm so với lần lấy trước"], "0.00"
+            ),
         )
         console.print(f"Đã ghi {path}")
     else:
@@ -247,7 +272,9 @@ def _ranking_sheets(r: Ranking) -> list[tuple[str, list[str], list[list[Any]]]]:
             *r.group_codes,
             "Thay đổi điểm",
             "Thay đổi hạng",
-            "Thứ tự trên Cổng",
+            "Thay đổi điểm so với lần lấy trước",
+            "Thay đổi hạng so với lần lấy trước",
+            "Hạng trên Cổng",
         ]
         rows = [
             [
@@ -259,7 +286,9 @@ def _ranking_sheets(r: Ranking) -> list[tuple[str, list[str], list[list[Any]]]]:
                 *[row.groups.get(g) for g in r.group_codes],
                 row.change.score if row.change else None,
                 row.change.rank if row.change else None,
-                row.portal_rank,
+                row.day_change.score if row.day_change else None,
+                row.day_change.rank if row.day_change else None,
+                row.portal_order,
             ]
             for row in table.rows
         ]
@@ -267,11 +296,19 @@ def _ranking_sheets(r: Ranking) -> list[tuple[str, list[str], list[list[Any]]]]:
     return sheets
 
 
+def _changes(c: Change | None) -> list[str]:
+    return [
+        signed(c.score) if c else "",
+        signed(Decimal(c.rank), 0) if c and c.rank is not None else "",
+    ]
+
+
 def _print_ranking(r: Ranking) -> None:
     by = "tổng điểm" if r.by == "total" else f"nhóm {r.by}"
     for table in r.tables:
         t = Table(title=f"{table.title} thuộc {r.parent} — {r.period.label} (xếp theo {by})", title_justify="left")
-        for h in ("Hạng", "Mã", "Đơn vị", "Tổng", "Xếp loại", *r.group_codes, "±Điểm", "±Hạng", "TT Cổng"):
+        day = ["±Điểm ngày", "±Hạng ngày"] if table.day_columns else []
+        for h in ("Hạng", "Mã", "Đơn vị", "Tổng", "Xếp loại", *r.group_codes, "±Điểm", "±Hạng", *day, "Hạng Cổng"):
             t.add_column(h, justify="right" if h not in ("Mã", "Đơn vị", "Xếp loại") else "left")
         for row in table.rows:
             t.add_row(
@@ -281,16 +318,18 @@ def _print_ranking(r: Ranking) -> None:
                 number(row.total, trim=False),
                 row.band.label if row.band else "—",
                 *[number(row.groups.get(g)) for g in r.group_codes],
-                signed(row.change.score) if row.change else "",
-                signed(Decimal(row.change.rank), 0) if row.change and row.change.rank is not None else "",
-                str(row.portal_rank or ""),
+                *_changes(row.change),
+                *(_changes(row.day_change) if day else []),
+                str(row.portal_order or ""),
             )
         console.print(t)
         notes = [f"Số liệu lúc {vn_time(table.captured_at)}"]
         if table.baseline:
             notes.append(f"thay đổi {table.baseline}")
-        notes.append("TT Cổng: thứ tự do Cổng DVCQG công bố (điểm bằng nhau vẫn khác thứ tự)")
+        if day_note := day_change_note(table.day_baseline if day else None, table.checked_at):
+            notes.append(day_note)
         console.print("[dim]" + "; ".join(notes) + ".[/]")
+        console.print(f"[dim]{PORTAL_RANK_NOTE}[/]")
 
 
 # -- explain -----------------------------------------------------------------------------------------------
@@ -387,8 +426,9 @@ def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--form
     ws = workspace(ctx)
     snaps = ws.snapshots()
     rows = serialize.snapshot_rows(snaps)
+    runs = ws.captures()
     if fmt is Format.JSON:
-        print_json({"files": ws.files(), "snapshots": rows})
+        print_json({"files": ws.files(), "snapshots": rows, "captures": [serialize.capture_row(c) for c in runs]})
     elif fmt is Format.CSV:
         print_csv(rows, list(rows[0]) if rows else ["snapshot"])
     else:
@@ -406,3 +446,24 @@ def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--form
                 r["methodology"],
             )
         console.print(t)
+        if runs:
+            _print_captures(runs)
+
+
+def _print_captures(runs: list[dict[str, Any]]) -> None:
+    """The portal captures (fetch runs and raw imports): what each published, or what it lacked."""
+    t = Table(title=f"{len(runs)} lần lấy số liệu từ Cổng DVCQG", show_lines=True)
+    for h in ("Lúc", "Cách lấy", "Tỉnh", "Kỳ", "Kết quả", "Số phản hồi", "Thiếu hoặc lưu ý"):
+        t.add_column(h, overflow="fold")
+    for c in runs:
+        notes = (c["missing"] or "").splitlines() + (c["warnings"] or "").splitlines()
+        t.add_row(
+            vn_time(c["captured_at"]),
+            "tự lấy" if c["source"] == "fetch" else "nhập tệp",
+            c["scope"],
+            Period.parse(c["period"]).label,
+            CAPTURE_STATUS.get(c["status"], c["status"]),
+            str(c["responses"] or 0),
+            "\n".join(notes[:6]) + (f"\n… và {len(notes) - 6} dòng khác" if len(notes) > 6 else ""),
+        )
+    console.print(t)

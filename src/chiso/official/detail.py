@@ -400,7 +400,7 @@ def _parse_record(
     itemised = isinstance(blocks, dict) and bool(blocks)
     metrics: list[PublishedMetric] = []
     if itemised:
-        groups, metrics = _parse_blocks(blocks, groups, f"{place}.{block_key}", file, m)
+        groups, metrics = parse_blocks(blocks, groups, f"{place}.{block_key}", file, m)
     elif blocks is not None and not isinstance(blocks, dict):
         raise refuse(file, f"{place}.{block_key}", "một object theo nhóm chỉ số", type(blocks).__name__)
     return ParsedUnit(
@@ -447,7 +447,7 @@ def _parse_groups(raw: Any, place: str, file: str, m: Methodology) -> list[Publi
     return out
 
 
-def _parse_blocks(
+def parse_blocks(
     raw: dict[str, Any], groups: list[PublishedGroup], place: str, file: str, m: Methodology
 ) -> tuple[list[PublishedGroup], list[PublishedMetric]]:
     by_code = {g.code: g for g in groups}

@@ -7,7 +7,7 @@ never overwritten or deleted; every capture stays in the history.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -144,8 +144,13 @@ def _first_list(content: Any) -> list[Any] | None:
     return None
 
 
-def store_file(store: Store, parsed: ParsedFile) -> ImportReport:
-    """Write a parsed file in one transaction, or report it as a duplicate."""
+def store_file(
+    store: Store, parsed: ParsedFile, *, extra_rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
+) -> ImportReport:
+    """Write a parsed file in one transaction, or report it as a duplicate.
+
+    ``extra_rows`` (table → rows) are written in the same transaction: the raw responses and capture record of
+    a portal capture (official/api_store.py)."""
     files = store.table("official_file")
     known = files.filter(files.file_id == parsed.file_id).select("file_name").to_pyarrow().to_pylist()
     report = ImportReport(parsed.path, parsed.file_id, "imported", parsed.shape, warnings=parsed.warnings)
@@ -247,4 +252,6 @@ def store_file(store: Store, parsed: ParsedFile) -> ImportReport:
         store.insert("official_unit", unit_rows)
         store.insert("official_group", group_rows)
         store.insert("official_metric", metric_rows)
+        for table, rows in (extra_rows or {}).items():
+            store.insert(table, rows)
     return report

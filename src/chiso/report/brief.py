@@ -7,6 +7,8 @@ no signer, no applicant, no identity or phone number.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from chiso.formatting import nfc, number, signed
 from chiso.report.content import LetterContent, number_text
 
@@ -27,6 +29,8 @@ def brief_text(letter: LetterContent, limit: int = LIMIT) -> str:
         elif s.rank_change == 0:
             change += ", giữ nguyên thứ hạng"
         head.append(change + ".")
+    if s.day_score_change is not None:
+        head.append(day_line(s.day_score_change, s.day_rank_change, s.day_since))
     if s.cutoff:
         head.append(("Số liệu tạm tính, tính đến " if s.estimate else "Số liệu tính đến ") + s.cutoff + ".")
     sections = [head]
@@ -53,3 +57,13 @@ def brief_text(letter: LetterContent, limit: int = LIMIT) -> str:
         sections.pop()  # least important last: targets, then actions, then weakest units
     return text[: limit - 1] + "…" if len(text) > limit else text
 
+
+
+def day_line(score: Decimal, rank: int | None, since: str) -> str:
+    """'Từ lần lấy số liệu trước (…): +0,12 điểm, tăng 1 bậc.' — the change since the previous daily capture."""
+    line = f"Từ lần lấy số liệu trước ({since}): {signed(score)} điểm"
+    if rank:
+        line += f", {'tăng' if rank > 0 else 'giảm'} {abs(rank)} bậc"
+    elif rank == 0:
+        line += ", giữ nguyên thứ hạng"
+    return line + "."

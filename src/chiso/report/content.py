@@ -160,6 +160,9 @@ class Summary:
     estimate: bool
     weakest: list[tuple[str, Decimal | None]]
     actions: list[Action]
+    day_score_change: Decimal | None = None  # since the previous capture of the period (daily fetch)
+    day_rank_change: int | None = None
+    day_since: str = ""  # when that capture was taken, Vietnam time
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,9 @@ def build_letter(
         estimate=estimate,
         weakest=_weakest(data),
         actions=best_actions(data),
+        day_score_change=data.day.score if data.day else None,
+        day_rank_change=data.day.rank if data.day else None,
+        day_since=cutoff_time(data.day.since.astimezone(VN_TZ)) if data.day else "",
     )
     return LetterContent(
         issuer_parent=issuer_parent,

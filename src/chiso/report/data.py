@@ -7,11 +7,13 @@ This is the only module of the report package that talks to the workspace; every
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 
 from chiso.domain.codes import NATIONAL
 from chiso.domain.periods import Period
 from chiso.domain.results import Origin
-from chiso.errors import NoDataError, UnknownUnitError
+from chiso.errors import ChisoError, NoDataError, UnknownUnitError
 from chiso.methodology.model import Methodology
 from chiso.workspace import UnitView, Workspace
 
@@ -29,6 +31,29 @@ class ReportData:
     child_kinds: tuple[str, ...]  # kinds of the sender's units in the unit tree (recipients)
     province: str | None  # the province's name ('UBND tỉnh Tây Ninh'), for wording
     notes: list[str] = field(default_factory=list)  # what the user should know (printed by the CLI)
+    day: DayChange | None = None  # the sender's change since the previous capture of the period (official only)
+
+
+@dataclass(frozen=True)
+class DayChange:
+    """Score and rank change since the previous capture of the same period (a daily fetch)."""
+
+    score: Decimal | None
+    rank: int | None
+    since: datetime
+
+
+def day_change(ws: Workspace, unit: str, period: Period, parent: str | None, kind: str) -> DayChange | None:
+    """From the ranking of the unit's peers; None without an earlier capture of the period."""
+    try:
+        ranking = ws.ranking(period=period, parent=parent, kind=kind)
+    except ChisoError:
+        return None
+    for table in ranking.tables:
+        for row in table.rows:
+            if row.unit == unit and row.day_change is not None and table.day_baseline is not None:
+                return DayChange(row.day_change.score, row.day_change.rank, table.day_baseline)
+    return None
 
 
 def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -> ReportData:
@@ -64,6 +89,7 @@ def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -
         child_kinds=child_kinds,
         province=_province_name(ws, info.code, info.kind, info.parent),
         notes=notes,
+        day=day_change(ws, unit, period, info.parent, info.kind) if source == "official" else None,
     )
 
 

@@ -66,12 +66,20 @@ class Candidate:
     units: int
 
 
+def current_snapshots(store: Store) -> ibis.Table:
+    """Snapshots not superseded by a fuller snapshot of the same capture (a portal capture completed by a later
+    import of more of its responses; official/api_files.py)."""
+    s = store.table("official_snapshot")
+    gone = store.table("official_superseded").snapshot_id
+    return s.filter(~s.snapshot_id.isin(gone))
+
+
 def candidates(
     store: Store, *, parent: str | None, kinds: Iterable[str] | None, period: str | None = None
 ) -> list[Candidate]:
     """Snapshots holding units of ``parent`` (of ``kinds``), one row per (snapshot, kind), newest first."""
     u = store.table("official_unit")
-    s = store.table("official_snapshot").select("snapshot_id", "captured_at", "period", "period_end")
+    s = current_snapshots(store).select("snapshot_id", "captured_at", "period", "period_end")
     j = u.join(s, "snapshot_id")
     if parent is not None:
         j = j.filter(j.parent_code == parent)
@@ -87,7 +95,7 @@ def candidates(
 def unit_snapshots(store: Store, unit: str) -> list[dict[str, Any]]:
     """Every published row of one unit, oldest period first (its history)."""
     u = store.table("official_unit")
-    s = store.table("official_snapshot").select(
+    s = current_snapshots(store).select(
         "snapshot_id", "period", "period_kind", "period_start", "period_end", "captured_at", "methodology", "scope"
     )
     j = u.filter(u.unit_code == unit).join(s, "snapshot_id")
@@ -162,7 +170,7 @@ def group_rows(store: Store, snapshot_ids: Sequence[str]) -> list[dict[str, Any]
 def known_units(store: Store) -> list[dict[str, Any]]:
     """Every unit seen in any snapshot, with the name, kind and parent of its latest appearance."""
     u = store.table("official_unit")
-    s = store.table("official_snapshot").select("snapshot_id", "captured_at", "period_end")
+    s = current_snapshots(store).select("snapshot_id", "captured_at", "period_end")
     j = u.join(s, "snapshot_id")
     w = ibis.window(group_by=j.unit_code, order_by=[ibis.desc(j.period_end), ibis.desc(j.captured_at)])
     latest = j.mutate(_n=ibis.row_number().over(w)).filter(lambda t: t._n == 0)

@@ -283,6 +283,66 @@ TABLES.update(
     }
 )
 
+# -- portal connector: raw responses of the evaluation API and the captures they form (docs/portal.md) ------
+TABLES.update(
+    {
+        # one row per fetch run or import of raw responses: what it asked for and how it ended (never updated)
+        "portal_capture": ibis.schema(
+            {
+                "capture_id": "string",
+                "source": "string",  # fetch | import
+                "scope": "string",  # the province asked for (its code), VN for the national list only
+                "period": "string",  # Period.key
+                "started_at": TS,
+                "captured_at": TS,  # when the figures were taken (the request's time, or --captured-at)
+                "finished_at": TS,
+                "status": "string",  # published | unchanged | incomplete | failed | stored (raw only)
+                "file_id": "string",  # official_file holding the snapshots (for unchanged: the earlier one)
+                "snapshot_ids": "string",  # comma-separated
+                "fingerprints": "string",  # scope=digest of the figures, comma-separated
+                "responses": "int32",
+                "missing": "string",  # what was missing or failed, one Vietnamese line each
+                "warnings": "string",
+                "base_url": "string",
+            }
+        ),
+        # every raw response, compressed, with its request (the store keeps what the portal said)
+        "portal_response": ibis.schema(
+            {
+                "capture_id": "string",
+                "seq": "int32",
+                "endpoint": "string",
+                "url": "string",
+                "request_body": "string",  # JSON
+                "page": "int32",
+                "status": "int32",
+                "content_type": "string",
+                "received_at": TS,
+                "elapsed_ms": "int64",
+                "attempts": "int32",
+                "size": "int64",  # bytes before compression
+                "sha256": "string",
+                "body": "binary",  # zlib-compressed bytes as received
+                "source_name": "string",  # the file name for an import
+                "error": "string",
+            }
+        ),
+        # a snapshot replaced by a fuller one of the same capture (more of its raw responses imported later)
+        "official_superseded": ibis.schema({"snapshot_id": "string", "by_snapshot_id": "string", "at": TS}),
+        # departmentId → unit code, as responses that carry both showed them (joins transparency, satisfaction)
+        "portal_department": ibis.schema(
+            {
+                "department_id": "string",
+                "unit_code": "string",
+                "unit_name": "string",
+                "kind": "string",
+                "seen_at": TS,
+                "capture_id": "string",
+            }
+        ),
+    }
+)
+
 
 # -- notifications (chiso/notify, docs/notify.md): subscriptions, the send ledger, rotated channel tokens -------
 TABLES.update(

@@ -188,7 +188,7 @@ def methodology(name: str, ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
     return ok(load_methodology(name).model_dump(mode="json"))
 
 
-@router.get("/history", summary="Lịch sử nhập: tệp kết quả và lần nạp dữ liệu hồ sơ")
+@router.get("/history", summary="Lịch sử nhập: tệp kết quả, lần lấy số liệu từ Cổng và lần nạp dữ liệu hồ sơ")
 def history(ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
     ctx.require_writer()
     return ok(
@@ -196,6 +196,7 @@ def history(ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
             "files": ctx.ws.files(),
             "snapshots": serialize.snapshot_rows(ctx.ws.snapshots()),
             "ingests": local.ingest_history(ctx),
+            "captures": [serialize.capture_row(c) for c in ctx.ws.captures()],
         }
     )
 

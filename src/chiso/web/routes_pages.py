@@ -30,8 +30,11 @@ from chiso.web.context import Ctx, page_ctx
 from chiso.web.queries import period_arg
 from chiso.web.templating import render
 from chiso.wording import (
+    CAPTURE_STATUS,
     DOSSIER_HEADINGS,
     LOCAL_MARK,
+    PORTAL_RANK_NOTE,
+    day_change_note,
     dossier_cell,
     drillable,
     provenance_line,
@@ -140,6 +143,7 @@ def _children_summary(ctx: Ctx, code: str, period: str | None) -> list[dict[str,
             if row.band:
                 counts[row.band] += 1
         ranked = [row for row in t.rows if row.total is not None]
+        moved = [row.day_change.score for row in t.rows if row.day_change and row.day_change.score is not None]
         out.append(
             {
                 "title": t.title,
@@ -147,9 +151,28 @@ def _children_summary(ctx: Ctx, code: str, period: str | None) -> list[dict[str,
                 "bands": [(b.label, str(b), counts[b]) for b in Band],
                 "lowest": sorted(ranked, key=lambda x: x.total)[:5],
                 "period": r.period,
+                "day_baseline": t.day_baseline,
+                "up": sum(1 for x in moved if x > 0),
+                "down": sum(1 for x in moved if x < 0),
             }
         )
     return out
+
+
+def _own_day_change(ctx: Ctx, code: str, period: str | None) -> dict[str, Any] | None:
+    """The unit's own score and rank change since the previous capture, from its parent's ranking."""
+    node = ctx.tree.get(code)
+    if node is None or node.parent is None:
+        return None
+    try:
+        r = queries.ranking(ctx, period=period_arg(period), parent=node.parent)
+    except ChisoError:
+        return None
+    for t in r.tables:
+        for row in t.rows:
+            if row.unit == code and row.day_change is not None:
+                return {"change": row.day_change, "since": t.day_baseline, "checked": t.checked_at}
+    return None
 
 
 @router.get("/")
@@ -166,6 +189,7 @@ def overview(
     except ChisoError as exc:
         context["problem"] = exc.message
     context.update({"node": node, "children": _children_summary(ctx, code, period), "empty": False})
+    context["own_day"] = _own_day_change(ctx, code, period)
     context["periods"] = queries.unit_periods(ctx, code)
     return render(request, "overview.html", context)
 
@@ -202,6 +226,8 @@ def ranking_page(
         {
             "r": r,
             "tables": tables,
+            "rank_note": PORTAL_RANK_NOTE,
+            "day_notes": [day_change_note(t.day_baseline if t.day_columns else None, t.checked_at) for t in tables],
             "periods": queries.parent_periods(ctx, parent),
             "bands": list(Band),
             "kinds": KIND_CHOICES,
@@ -409,7 +435,8 @@ def history_page(request: Request, ctx: Ctx = Depends(page_ctx)) -> Response:
     return render(
         request,
         "history.html",
-        {"ctx": ctx, "files": ctx.ws.files(), "snapshots": ctx.ws.snapshots(), "ingests": local.ingest_history(ctx)},
+        {"ctx": ctx, "files": ctx.ws.files(), "snapshots": ctx.ws.snapshots(), "ingests": local.ingest_history(ctx),
+         "captures": ctx.ws.captures(), "capture_status": CAPTURE_STATUS},
     )
 
 
