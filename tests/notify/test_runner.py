@@ -299,7 +299,7 @@ def test_an_action_job_runs_once_per_occurrence(setup, clock):
     n, config = setup
     calls = []
     job = jobs.ActionJob("ping", "thử việc theo lịch", timedelta(hours=6), jobs.daily("ping", "07:00"),
-                         lambda ws, key: calls.append(key) or f"đã chạy {key}")  # fmt: skip
+                         lambda ws, config, key: calls.append(key) or f"đã chạy {key}")  # fmt: skip
     jobs.register(job)
     try:
         [step] = n.run_due().steps

@@ -20,6 +20,10 @@ Example (docs/notify.md has every key)::
     alerts = "07:45"                 # each working morning
     letter = "08:00"
     letter_day = 3                   # the letter draft of month M-1 on the first working day from day 3 of M
+    fetch = "06:30"                  # the daily fetch of the portal's results (needs [fetch] province)
+
+    [fetch]
+    province = "H44"                 # or CHISO_FETCH_PROVINCE
 """
 
 from __future__ import annotations
@@ -122,6 +126,17 @@ class ScheduleConfig(BaseModel):
             ) from exc
 
 
+class FetchConfig(_Section):
+    """The daily fetch of the portal's results by the scheduler (``chiso fetch`` run for you)."""
+
+    province: str | None = Field(None, description="the province's portal code, e.g. H44; unset: no daily fetch")
+    scope: Literal["all", "agencies", "communes"] = "all"
+    national: bool = Field(False, description="also keep the 34 provinces' list")
+    base_url: str | None = Field(None, description="the portal's address (default https://dichvucong.gov.vn)")
+
+    _url = field_validator("base_url")(classmethod(lambda cls, v: _http_url(v)))
+
+
 class RetryConfig(_Section):
     attempts: int = Field(5, ge=1, le=20, description="tries of one send, the first included")
     backoff_minutes: tuple[float, ...] = Field((1, 5, 15, 60), description="wait before each retry (last repeats)")
@@ -136,6 +151,7 @@ class NotifyConfig(_Section):
     email: EmailConfig = EmailConfig()
     webhook: WebhookConfig = WebhookConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    fetch: FetchConfig = FetchConfig()
     retry: RetryConfig = RetryConfig()
     source_file: str | None = Field(None, exclude=True)
     warnings: tuple[str, ...] = Field((), exclude=True)
@@ -178,6 +194,8 @@ ENV = {
     "CHISO_SMTP_PASSWORD": ("email", "password"),
     "CHISO_SMTP_FROM": ("email", "sender"),
     "CHISO_WEBHOOK_SECRET": ("webhook", "secret"),
+    "CHISO_FETCH_PROVINCE": ("fetch", "province"),
+    "CHISO_PORTAL_URL": ("fetch", "base_url"),
 }
 _SECRET_KEYS = {"token", "access_token", "secret_key", "refresh_token", "password", "secret"}
 

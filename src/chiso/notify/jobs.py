@@ -4,9 +4,8 @@
 * A ``MessageJob`` sends a message to each subscription that asked for it (the leader brief, the alerts, the
   letter draft); its idempotency key is event + recipient.
 * An ``ActionJob`` runs once per occurrence with no recipient (e.g. a daily fetch of the portal's results):
-  ``register(ActionJob("fetch", "lấy kết quả từ Cổng DVCQG", timedelta(hours=6), daily("fetch", "06:30"),
-  lambda ws, occurrence: ws.fetch(...)))`` — its time of day comes from ``[schedule] fetch = "06:30"`` ("off"
-  stops it), and its runs are recorded in the same ledger, with the same retries.
+  the daily fetch of the portal's results below — its time of day comes from ``[schedule] fetch = "06:30"``
+  ("off" stops it), and its runs are recorded in the same ledger, with the same retries.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ class MessageJob(Job):
 
 @dataclass(frozen=True)
 class ActionJob(Job):
-    action: Callable[[Workspace, str], str]  # (workspace, occurrence key) → a summary line for the log
+    action: Callable[[Workspace, NotifyConfig, str], str]  # (workspace, settings, occurrence) → a line for the log
     at_least_once: bool = True  # safe to run again after an interrupted run (a fetch is idempotent)
 
 
@@ -91,3 +90,26 @@ register(MessageJob("brief", "bản tin cho lãnh đạo", timedelta(hours=12),
 register(MessageJob("alerts", "hồ sơ quá hạn, sắp đến hạn", timedelta(hours=8), daily("alerts", working=lambda c: True),
                     content.alerts))
 register(MessageJob("letter", "dự thảo công văn hằng tháng", timedelta(days=5), _letter, content.letter))
+
+
+def _fetch_schedule(config: NotifyConfig) -> Schedule | None:
+    """Every day at ``[schedule] fetch`` (default 06:30) once a province is set in ``[fetch]``."""
+    return daily("fetch", "06:30")(config) if config.fetch.province else None
+
+
+def _fetch(ws: Workspace, config: NotifyConfig, occurrence: str) -> str:
+    """One ``chiso fetch`` of the configured province for the current year; a failed or partial capture is an
+    error (retried with the ledger's backoff) and never replaces the last complete one (docs/portal.md)."""
+    f = config.fetch
+    report = ws.fetch_portal(str(f.province), scope=f.scope, national=f.national, base_url=f.base_url)
+    if not report.ok:
+        raise ChisoError(
+            f"Lấy kết quả từ Cổng DVCQG chưa xong ({report.status})",
+            detail="; ".join(report.missing[:5]),
+        )
+    return f"Cổng DVCQG, {report.province} {report.period.label}: " + (
+        "đã lưu lần lấy mới" if report.status == "published" else "số liệu không đổi"
+    )
+
+
+register(ActionJob("fetch", "lấy kết quả từ Cổng DVCQG", timedelta(hours=6), _fetch_schedule, _fetch))

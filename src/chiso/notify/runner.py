@@ -341,7 +341,7 @@ class _Run:
     def _act(self, job: ActionJob, step: SendStep) -> None:
         self._write(step)
         try:
-            summary = job.action(self.n.ws, step.occurrence)
+            summary = job.action(self.n.ws, self.n.config, step.occurrence)
         except ChisoError as exc:
             self._fail(step, exc.message, redact(exc.detail), retryable=True)
             return
