@@ -27,7 +27,7 @@ from chiso.errors import PeriodError
 from chiso.formatting import fold
 from chiso.methodology.model import Methodology
 from chiso.official.bundle import ParsedSnapshot, ParsedUnit
-from chiso.official.values import BadValueError, decimal_or_none, int_or_none, refuse, text_or_none
+from chiso.official.values import BadValueError, decimal_or_none, int_or_none, plausible, refuse, text_or_none
 
 GROUP_COLUMNS = ("CKMB", "TDGQ", "CLGQ", "TTTT", "MDHL", "MDSH")
 
@@ -183,11 +183,10 @@ def _sheet_period(sheet: str | None, file: str, file_name: str, captured_at: dat
         )
     month, year = numbers or (captured_at.month, captured_at.year)
     try:
-        if part == "year":
-            return Period.year(year)
-        return Period.month(year, month)
+        found = Period.year(year) if part == "year" else Period.month(year, month)
     except PeriodError as exc:
         raise refuse(file, "tên tệp", "tháng và năm hợp lệ", file_name, detail=str(exc)) from exc
+    return plausible(found, file, "tên tệp")
 
 
 def _cell(row: Sequence[Any], cols: dict[str, int], name: str) -> Any:
@@ -306,6 +305,7 @@ def _parse_trend(
             p = Period.month(year, index) if "MONTH" in cols else Period.quarter(year, index)
         except (BadValueError, PeriodError) as exc:
             raise refuse(file, place, "năm, tháng/quý và điểm hợp lệ", row, detail=str(exc)) from exc
+        plausible(p, file, place)
         unit = ParsedUnit(
             code=province[0],
             name=province[1],
