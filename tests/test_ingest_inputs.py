@@ -337,3 +337,22 @@ def test_a_broken_row_is_shown_by_its_first_cell_never_its_personal_data(ws, tmp
     stored = ws.store.table("ingest_reject").to_pyarrow().to_pylist()
     assert "Nguyễn" not in json.dumps(stored, ensure_ascii=False) and "Nguyễn" not in report.rejects_csv.read_text(
         encoding="utf-8-sig")
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_it_is_parsed(ws, tmp_path):
+    good = workbook([HEADINGS, ROW])
+    src = zipfile.ZipFile(io.BytesIO(good))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            body = src.read(name)
+            if name.endswith("sheet1.xml"):  # one cell of 30 MB: a few tens of KB once compressed
+                body = body.replace(b"</sheetData>", b'<row r="3"><c r="A3" t="inlineStr"><is><t>'
+                                    + b"x" * 30_000_000 + b"</t></is></c></row></sheetData>")  # fmt: skip
+            dst.writestr(name, body)
+    path = tmp_path / "bom.xlsx"
+    path.write_bytes(out.getvalue())
+    assert path.stat().st_size < 200_000
+    with pytest.raises(InputFileError) as info:
+        ws.ingest([path])
+    assert "nén bất thường" in info.value.message and "28 MB" in info.value.message

@@ -195,3 +195,14 @@ def test_a_lone_surrogate_is_refused_with_its_path_or_replaced():
     assert info.value.place == "$.data[0].MaHoSo"
     assert load_json(body, "x.json", damaged="replace") == {"data": [{"MaHoSo": "A\ufffd"}]}
     assert load_json(b'["\\ud83d\\ude00"]', "x.json") == ["\U0001f600"]  # a whole pair is a character
+
+
+def test_official_files_with_a_nul_are_refused_with_their_place(tmp_path):
+    from chiso.official.reader import read_csv
+
+    with pytest.raises(InputFileError) as info:
+        read_csv(b"MA_COQUAN,TEN,TONG_SCORE\nH21,Gia\x00Lai,90\n", "x.csv")
+    assert info.value.place == "dòng 2"
+    with pytest.raises(InputFileError) as info:
+        load_json(b'{"units": [{"departmentName": "Gia\\u0000Lai"}]}', "x.json")
+    assert info.value.place == "$.units[0].departmentName"

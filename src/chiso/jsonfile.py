@@ -2,9 +2,9 @@
 
 The text is decoded by ``chiso.textfile`` (UTF-8 with or without BOM, UTF-16 with BOM, legacy encodings).
 Nesting deeper than Python's parser allows is refused, not a ``RecursionError``. A string holding half of a
-UTF-16 surrogate pair (``"\\ud800"``), which no store can keep, is either refused with its JSON path or, for
-dossier files whose rows are rejected one by one (``damaged="replace"``), replaced by U+FFFD like a damaged
-byte, so that the row holding it is rejected with its number.
+UTF-16 surrogate pair (``"\\ud800"``) or a NUL, which no store can keep, is refused with its JSON path; for
+dossier files, whose rows are rejected one by one (``damaged="replace"``), a lone surrogate is replaced by U+FFFD
+like a damaged byte (and a NUL kept), so that the row holding it is rejected with its number.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from typing import Any, Literal
 from chiso.errors import InputFileError
 from chiso.textfile import REPLACEMENT, decode
 
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_DAMAGE_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F][0-9a-fA-F]{2}|0000)")  # a surrogate or NUL escape
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_STORABLE = re.compile("[\ud800-\udfff\x00]")  # no store keeps these (PostgreSQL refuses NUL in text)
 
 
 def load_json(data: bytes, file: str, *, name: str | None = None, action: str = "nhập",
@@ -47,17 +48,18 @@ def load_json(data: bytes, file: str, *, name: str | None = None, action: str = 
             expected="JSON hợp lệ",
             detail=str(exc),
         ) from exc
-    if _SURROGATE_ESCAPE.search(text):
+    if _DAMAGE_ESCAPE.search(text):
         content = _clean_surrogates(content, file, shown, action, refuse=damaged == "refuse")
     return content
 
 
 def _clean(text: str, path: str, file: str, shown: str, action: str, refuse: bool) -> str:
-    if not _SURROGATE.search(text):
+    if not (_NOT_STORABLE if refuse else _SURROGATE).search(text):
         return text
     if refuse:
         raise InputFileError(
-            f"Tệp {shown} có ký tự không hợp lệ (nửa cặp UTF-16 \\uD800–\\uDFFF) tại {path}. Tệp không được {action}.",
+            f"Tệp {shown} có ký tự không hợp lệ (ký tự NUL hoặc nửa cặp UTF-16 \\uD800–\\uDFFF) tại {path}. "
+            f"Tệp không được {action}.",
             file=file,
             place=path,
             expected="chuỗi Unicode hợp lệ",

@@ -3,8 +3,9 @@
 An XLSX is a zip of XML parts. A small file may expand to hundreds of megabytes of XML (a 1 MB file holding
 155 MB of XML took 71 s to parse), so the zip's directory (the uncompressed size of every part, which the zip
 reader also enforces while inflating) and each sheet's declared ``<dimension ref="A1:AD120000"/>`` are read
-first; a workbook over the limits (``xlsx_max_mb``, ``xlsx_max_rows`` in settings; decision 0007) is refused
-with the figures and what to do. Only the directory and the first bytes of each sheet are read.
+first; a workbook over the limits (``xlsx_max_mb``, ``xlsx_max_rows`` in settings; decision 0007), or whose XML
+expands more than ``MAX_RATIO`` times (a zip bomb), is refused with the figures and what to do. Only the directory
+and the first bytes of each sheet are read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from pathlib import Path
 from chiso.errors import InputFileError
 
 MAX_COLUMNS = 16384  # Excel's own limit (XFD)
+MAX_RATIO = 100  # XML of real exports compresses 5–30 times; far more is a zip bomb (the probe's: 155 times)
+RATIO_FROM = 20 * 1024 * 1024  # the ratio is judged on workbooks expanding beyond this
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\s[^>]*>")
 _REL = re.compile(rb"<(?:\w+:)?Relationship\s[^>]*>")
@@ -87,6 +90,18 @@ def check_archive(source: bytes | Path, file: str, *, name: str | None = None, a
                     detail=f"uncompressed {total} bytes in {len(infos)} parts",
                     hint="Chia tệp thành nhiều tệp nhỏ hơn hoặc xuất dạng CSV; người quản trị có thể nâng giới hạn "
                     "bằng xlsx_max_mb trong chiso.toml (hoặc biến CHISO_XLSX_MAX_MB).",
+                )
+            packed = sum(i.compress_size for i in infos)
+            if total > RATIO_FROM and total > MAX_RATIO * max(packed, 1):
+                raise InputFileError(
+                    f"Tệp {shown} nén bất thường: {_number(packed // 1024)} KB giải nén thành "
+                    f"{_number(total // (1024 * 1024))} MB (gấp {_number(total // max(packed, 1))} lần). "
+                    f"Tệp không được {action}.",
+                    file=file,
+                    place="toàn tệp",
+                    expected=f"bảng tính xuất từ Excel hoặc hệ thống một cửa (dữ liệu nén không quá {MAX_RATIO} lần)",
+                    detail=f"uncompressed {total} bytes from {packed} compressed bytes",
+                    hint="Mở tệp bằng Excel hoặc LibreOffice và lưu lại, hoặc xuất dạng CSV.",
                 )
             names = _sheet_names(archive)
             for info in infos:

@@ -66,6 +66,14 @@ def read_workbook(data: bytes, file: str, limits: XlsxLimits | None = None) -> t
 
 def read_csv(data: bytes, file: str) -> list[Sheet]:
     text = decode(data, file, action="nhập").text
+    if "\x00" in text:  # no store keeps a NUL in text: the whole file is refused, at its line
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputFileError(
+            f"Tệp {file} có ký tự NUL (mã 0) ở dòng {line}. Tệp không được nhập.",
+            file=file,
+            place=f"dòng {line}",
+            expected="văn bản không chứa ký tự NUL",
+        )
     reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
     try:
         rows = list(reader)
