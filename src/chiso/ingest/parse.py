@@ -21,8 +21,24 @@ from chiso.ingest.fields import Field, FieldType
 
 VN_OFFSET = timedelta(hours=7)
 VN_ZONE = "+0700"  # times written without a zone are Vietnam time
+VN_OFFSET_S = int(VN_OFFSET.total_seconds())
 
-# Accepted date-time shapes (docs/ingest-formats.md), read into parts and checked against the calendar, so that
+# Accepted local date-time shapes read by Arrow's strptime (the fast path of parse_dates)
+FAST_FORMATS = (
+    "%Y%m%d%H%M%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+)
+# Every accepted shape (docs/ingest-formats.md), read into parts and checked against the calendar, so that
 # 31/04/2023 is refused and never becomes 01/05/2023. Every pattern has the same named groups.
 _P = r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,]\d+)?)?"
 DATE_PATTERNS = (
@@ -250,9 +266,39 @@ def parse_dates(raw: pa.Array, *, max_year: int | None = None) -> Parsed:
     Day, month, hour, minute and second are checked against the calendar (never rolled over), the year must be
     plausible (``chiso.domain.times.plausible_year``) and a written offset within ±14:00; every refused value has
     its reason.
+
+    Fast path: Arrow's ``strptime`` checks hours, minutes and days up to 31 but rolls 31/04 over to 01/05, so a
+    value it reads as day 4 or later of a plausible year cannot have rolled over and is kept. Every other value
+    (days 1–3, zones, unreadable text) is read into its parts and checked (``_parse_parts``).
     """
     top = max_year if max_year is not None else last_plausible_year()
     text = pc.utf8_trim_whitespace(raw)
+    fast = pa.nulls(len(raw), pa.timestamp("s"))
+    for fmt in FAST_FORMATS:
+        fast = pc.coalesce(fast, pc.strptime(text, format=fmt, unit="s", error_is_null=True))
+    year = pc.year(fast)
+    plausible = pc.and_(pc.greater_equal(year, MIN_YEAR), pc.less_equal(year, top))
+    sure = pc.fill_null(pc.and_(pc.greater_equal(pc.day(fast), 4), plausible), False)
+    local = pc.cast(pc.cast(fast, pa.timestamp("us")), pa.int64())
+    values = _utc(pc.subtract(local, VN_OFFSET_S * 1_000_000))
+    present = _present(raw)
+    others = pc.and_(present, pc.invert(sure))
+    none = pa.repeat(False, len(raw))
+    if not pc.any(others).as_py():
+        return Parsed(pc.if_else(sure, values, pa.scalar(None, values.type)), none, DATE_REASON)
+    slow_values, slow_good, slow_details = _parse_parts(pc.filter(text, others), top)
+    values = pc.replace_with_mask(pc.if_else(sure, values, pa.scalar(None, values.type)), others, slow_values)
+    bad = pc.replace_with_mask(none, others, pc.invert(slow_good))
+    details = tuple((pc.replace_with_mask(none, others, mask), reason) for mask, reason in slow_details)
+    return Parsed(values, bad, DATE_REASON, details)
+
+
+def _utc(microseconds: pa.Array) -> pa.Array:
+    return pc.cast(pc.cast(microseconds, pa.timestamp("us")), pa.timestamp("us", tz="UTC"))
+
+
+def _parse_parts(text: pa.Array, top: int) -> tuple[pa.Array, pa.Array, tuple[tuple[pa.Array, str], ...]]:
+    """Present values read into their parts (``DATE_PATTERNS``) and checked: (UTC values, good, reasons)."""
     names = ("y", "mo", "d", "h", "mi", "s", "tz")
     found = [pc.extract_regex(text, pattern) for pattern in DATE_PATTERNS]
     parts = {n: pc.coalesce(*[pc.struct_field(m, n) for m in found]) for n in names}
@@ -267,7 +313,7 @@ def parse_dates(raw: pa.Array, *, max_year: int | None = None) -> Parsed:
     offset = _zone_seconds(filled["tz"])
     zone_ok = pc.fill_null(pc.less_equal(pc.abs(offset), MAX_OFFSET_S), False)
     year_ok = pc.and_(pc.greater_equal(y, MIN_YEAR), pc.less_equal(y, top))
-    good = pc.and_(pc.and_(matched, date_ok), pc.and_(pc.and_(time_ok, zone_ok), year_ok))
+    good = pc.fill_null(pc.and_(pc.and_(matched, date_ok), pc.and_(pc.and_(time_ok, zone_ok), year_ok)), False)
 
     def pad(part: pa.Array, width: int) -> pa.Array:
         return pc.utf8_lpad(pc.cast(part, pa.string()), width, "0")
@@ -276,18 +322,14 @@ def parse_dates(raw: pa.Array, *, max_year: int | None = None) -> Parsed:
                                       ":", pad(sec, 2), "")  # fmt: skip
     iso = pc.if_else(good, iso, pa.scalar(None, pa.string()))
     local = pc.cast(pc.strptime(iso, format="%Y-%m-%dT%H:%M:%S", unit="s", error_is_null=True), pa.int64())
-    seconds = pc.subtract(local, pc.fill_null(offset, 0))
-    values = pc.cast(pc.cast(pc.multiply(seconds, 1_000_000), pa.timestamp("us")), pa.timestamp("us", tz="UTC"))
-    present = _present(raw)
-    bad = pc.and_(present, pc.invert(pc.fill_null(good, False)))
+    values = _utc(pc.multiply(pc.subtract(local, pc.fill_null(offset, 0)), 1_000_000))
     details = (
         (pc.and_(matched, pc.invert(date_ok)), NO_SUCH_DAY),
         (pc.and_(matched, pc.invert(time_ok)), BAD_TIME),
         (pc.and_(matched, pc.invert(zone_ok)), BAD_ZONE),
         (pc.and_(matched, pc.invert(year_ok)), f"năm ngoài khoảng hợp lệ {MIN_YEAR}–{top}"),
     )
-    details = tuple((pc.fill_null(pc.and_(present, mask), False), reason) for mask, reason in details)
-    return Parsed(values, bad, DATE_REASON, details)
+    return values, good, tuple((pc.fill_null(mask, False), reason) for mask, reason in details)
 
 
 def parse(field: Field, raw: pa.Array, *, maximum: int | Decimal | None = None) -> Parsed:
