@@ -43,6 +43,7 @@ class Decoded:
     encoding: str  # Python codec name
     label: str  # the encoding's name as users know it
     damaged: int = 0  # bad UTF-8 sequences replaced by U+FFFD
+    utf8: bytes | None = None  # the text's UTF-8 bytes when they are the file's own (no copy needed)
 
     @property
     def converted(self) -> bool:
@@ -100,9 +101,12 @@ def decode(data: bytes, file: str, *, name: str | None = None, action: str = "ná
 
 def _utf8(body: bytes, data: bytes, shown: str, file: str, action: str, allow_damage: bool, codec: str) -> Decoded:
     try:
-        return Decoded(_nfc(body.decode("utf-8")), codec, "UTF-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as first:
         error = first
+    else:
+        normal = _nfc(text)
+        return Decoded(normal, codec, "UTF-8", utf8=body if normal is text else None)
     text = body.decode("utf-8", errors="replace")
     bad = text.count(REPLACEMENT) - body.count(REPLACEMENT.encode())
     good = len(text) - len(text.encode("ascii", errors="ignore")) - text.count(REPLACEMENT)  # non-ASCII, readable

@@ -125,7 +125,7 @@ def read_csv(path: Path) -> RawTable:
         raise _refuse(path, "rỗng (không có nội dung)", "toàn tệp", "dòng tiêu đề và các dòng dữ liệu")
     delimiter = sniff_delimiter(decoded.text)
     offset, heading_line = _heading_start(decoded.text, delimiter, path)
-    body = decoded.text[offset:].encode("utf-8")
+    body = decoded.utf8 if (offset == 0 and decoded.utf8 is not None) else decoded.text[offset:].encode("utf-8")
     broken: list[tuple[int, str, str, str]] = []
 
     def skip_row(row: Any) -> str:  # a row whose number of cells differs from the heading: reject it, go on
