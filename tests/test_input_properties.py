@@ -205,3 +205,14 @@ def test_official_files_with_a_nul_are_refused_with_their_place(tmp_path):
     with pytest.raises(InputFileError) as info:
         load_json(b'{"units": [{"departmentName": "Gia\\u0000Lai"}]}', "x.json")
     assert info.value.place == "$.units[0].departmentName"
+
+
+def test_an_official_sheet_with_its_heading_too_low_says_where_it_is():
+    from chiso.methodology import methodology_for
+    from chiso.official.listing import Sheet, parse_list_sheets
+
+    rows = [["BÁO CÁO"]] * 20 + [["MA_COQUAN", "TEN", "TONG_SCORE"], ["H21", "Gia Lai", "90"]]
+    with pytest.raises(InputFileError) as info:
+        parse_list_sheets([Sheet("Điểm năm", rows)], file="x.xlsx", file_name="x.xlsx", methodology_for=methodology_for,
+                          period=None, captured=(datetime.now(UTC), "import"), warnings=[])  # fmt: skip
+    assert info.value.place == "dòng 21 của trang tính 'Điểm năm'"

@@ -110,8 +110,12 @@ class Sheet:
     rows: list[list[Any]]
 
 
+HEADER_ROWS = 15  # the heading row is searched in a sheet's first rows
+LOOK_FURTHER = 200  # rows searched to say where a lower heading is
+
+
 def _find_header(rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int]] | None:
-    for i, row in enumerate(rows[:15]):
+    for i, row in enumerate(rows[:HEADER_ROWS]):
         cols: dict[str, int] = {}
         for j, cell in enumerate(row):
             canon = HEADER_ALIASES.get(normalise_header(cell))
@@ -143,6 +147,12 @@ def parse_list_sheets(
 ) -> list[ParsedSnapshot]:
     recognised = [(s, _find_header(s.rows)) for s in sheets]
     if not any(h for _, h in recognised):
+        for s in sheets:  # a heading further down: say where it is rather than that there is none
+            late = _find_header(s.rows[HEADER_ROWS:LOOK_FURTHER])
+            if late is not None:
+                where = f"dòng {late[0] + HEADER_ROWS + 1}" + (f" của trang tính '{s.name}'" if s.name else "")
+                raise refuse(file, where, f"dòng tiêu đề (MA_COQUAN, TONG_SCORE…) trong {HEADER_ROWS} dòng đầu",
+                             detail="the heading row is below the rows searched")  # fmt: skip
         raise refuse(
             file,
             "dòng tiêu đề",
