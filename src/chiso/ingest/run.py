@@ -25,7 +25,7 @@ from chiso.ingest.catalogue import BASE_CODE, UnknownCodes, unknown_codes
 from chiso.ingest.fields import KIND_FIELDS, KIND_LABELS, Field, FieldType, match_headings
 from chiso.ingest.parse import damaged_text, parse
 from chiso.ingest.readers import WHOLE_ROW, RawTable, read
-from chiso.store import limits
+from chiso.store import limits as store_limits
 from chiso.store.connection import Store
 from chiso.workdays import WorkCalendar
 from chiso.xlsxfile import XlsxLimits
@@ -220,8 +220,8 @@ def column_maximum(kind: str, f: Field) -> int | Decimal | None:
     """The largest value the store's column for a numeric field holds (its type is the one definition)."""
     if f.type not in (FieldType.INT, FieldType.DECIMAL):
         return None
-    found = limits.column_maximum(TARGET_TABLE[kind], f.name)
-    return found if found is not None else (limits.NUM_MAX if f.type is FieldType.DECIMAL else None)
+    found = store_limits.column_maximum(TARGET_TABLE[kind], f.name)
+    return found if found is not None else (store_limits.NUM_MAX if f.type is FieldType.DECIMAL else None)
 
 
 def _parse_table(
