@@ -130,7 +130,8 @@ def test_a_failure_while_writing_leaves_nothing(ws, monkeypatch):
     [
         (b'{"foo": 1}', "Không nhận ra dạng dữ liệu"),
         (b'{"communesDetail": [', "không phải JSON hợp lệ"),
-        (b"\xff\xfe\x00bad", "không phải văn bản UTF-8"),
+        ('{"communesDetail": "Hồ sơ'.encode()[:-2] + b'\xff"}', "không đúng mã UTF-8"),
+        (b"\xff\xfe\x00ba", "không phải UTF-16 hợp lệ"),
     ],
 )
 def test_unreadable_json(ws, tmp_path, content, expected):

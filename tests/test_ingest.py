@@ -43,7 +43,7 @@ def test_rows_read_equals_stored_plus_rejected_and_every_reject_has_a_reason(ws:
         + "A1,X.1,1.001193.000.00.00.H59,Khai sinh,Trực tuyến,02/05/2023 08:00,05/05/2023 17:00,04/05/2023 10:00,10,"
         "Nguyễn Văn A\n"
         "A2,X.1,1.001193,Khai sinh,9,20230503090000,,,4,Trần Thị B\n"  # channel 9: rejected
-        "A3,X.1,1.001193,Khai sinh,1,31/13/2023,,,2,C\n"  # unreadable date: rejected
+        "A3,X.1,1.001193,Khai sinh,1,31/13/2023,,,2,C\n"  # month 13: rejected
         "A4,,1.001193,Khai sinh,1,01/05/2023,,,10,D\n"  # no unit, finished without end: rejected (2 reasons)
         "A5,X.1,1.001193,Khai sinh,1,01/05/2023,30/04/2023,,4,E\n"  # due before reception: rejected
         "A6,X.1,1.001193,Khai sinh,1,01/05/2023\n"  # short row: rejected as a whole
@@ -57,7 +57,7 @@ def test_rows_read_equals_stored_plus_rejected_and_every_reject_has_a_reason(ws:
         by_row.setdefault(x.row, []).append(x)
     assert sorted(by_row) == [3, 4, 5, 6, 7]
     assert by_row[3][0].field == "Kênh nộp" and by_row[3][0].value == "9"
-    assert "ngày giờ không đọc được" in by_row[4][0].reason
+    assert "ngày không có trong lịch" in by_row[4][0].reason
     assert {x.field for x in by_row[5]} == {"Mã đơn vị", "Ngày kết thúc xử lý"}
     assert by_row[6][0].reason == "trước ngày tiếp nhận"
     assert by_row[7][0].field == "(cả dòng)"
@@ -108,7 +108,7 @@ def test_file_without_a_required_column_is_refused_whole(ws: Workspace, tmp_path
     ("body", "message", "place"),
     [
         (b'{"data": [', "không phải JSON hợp lệ", "dòng 1, cột 11"),
-        (b"\xff\xfe\x00bad", "không phải văn bản UTF-8", "byte 0"),
+        (b"\xff\xfe\x00ba", "không phải UTF-16 hợp lệ", "byte 4"),
     ],
 )
 def test_unreadable_json_is_refused_with_its_place(ws: Workspace, tmp_path: Path, body: bytes, message: str,

@@ -9,6 +9,8 @@ LAYERS = {
     "chiso.errors": 0,
     "chiso.formatting": 0,
     "chiso.jsonfile": 0,
+    "chiso.textfile": 0,
+    "chiso.xlsxfile": 0,
     "chiso.domain": 0,
     "chiso.settings": 1,
     "chiso.workdays": 1,

@@ -136,3 +136,15 @@ def test_upload_dossier_file_reports_stored_and_rejected_rows(app, as_user, tmp_
     history = staff.get("/api/v1/history").json()["ingests"]
     assert history[0]["file_name"] == "ho-so-moi.csv"
     assert "ho-so-moi.csv" in staff.get("/history").text
+
+
+def test_upload_page_warns_of_codes_the_catalogues_do_not_know(as_user):
+    staff = as_user("vanphong")
+    rows = [f"UK-{i},H21.999,{proc},2,01/11/2026 08:00,04/11/2026 17:00,03/11/2026 10:00,10,0,,,1,0,0,1,1,0,0,0\n"
+            for i, proc in enumerate(["P1", "P9"])]  # fmt: skip
+    page = staff.post("/uploads", data={"csrf": csrf_of(staff.get("/uploads").text), "kind": "auto"},
+                      files={"files": ("ma-la.csv", (LOCAL_HEAD + "".join(rows)).encode(), "text/csv")})  # fmt: skip
+    assert page.status_code == 200, page.text
+    assert "2 dòng được lưu" in page.text and "Mã chưa có trong danh mục" in page.text
+    assert "H21.999 (2)" in page.text and "P9 (1)" in page.text
+    assert page.text.count("chưa có trong danh mục đơn vị") == 0  # the table, not the sentence, says it once

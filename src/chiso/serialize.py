@@ -229,8 +229,16 @@ def ingest_report(r: Any) -> dict[str, Any]:
         "file": r.file_name, "kind": r.kind, "format": r.format, "rows_read": r.rows_read,
         "rows_stored": r.rows_stored, "rows_rejected": r.rows_rejected, "skipped": r.skipped,
         "rejects_csv": str(r.rejects_csv) if r.rejects_csv else None, "warnings": r.warnings,
+        "unknown_codes": [unknown_codes(u, r.kind_label) for u in getattr(r, "unknown_codes", [])],
         "rejects": [vars(x) for x in r.rejects[:100]],
     }  # fmt: skip
+
+
+def unknown_codes(u: Any, rows_label: str) -> dict[str, Any]:
+    """Codes of one field that the catalogue does not know: counts, a few examples and the warning's sentence."""
+    return {"field": u.field, "catalogue": u.catalogue, "codes": u.codes, "rows": u.rows,
+            "examples": [{"code": c, "rows": n} for c, n in u.examples], "catalogue_empty": u.catalogue_empty,
+            "sentence": u.sentence(rows_label)}  # fmt: skip
 
 
 # -- local layer: dossiers, due soon, compare ------------------------------------------------------------

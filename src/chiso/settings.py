@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chiso.errors import ChisoError
+from chiso.xlsxfile import XlsxLimits
 
 
 class Settings(BaseModel):
@@ -34,6 +35,13 @@ class Settings(BaseModel):
     office_hours: str = Field("07:00-11:30,13:30-17:00", description="office sessions for deadlines (local time)")
     on_time_rule: str = Field("portal", pattern="^(portal|date|session)$", description="on-time comparison rule")
     saturday_working: bool = Field(False, description="the one-stop desk works on Saturdays")
+    # input limits (decision 0007): an XLSX is checked before it is parsed
+    xlsx_max_mb: int = Field(300, ge=1, description="largest uncompressed size of an XLSX workbook, in MB")
+    xlsx_max_rows: int = Field(500_000, ge=1, description="most rows of one XLSX sheet")
+
+    @property
+    def xlsx_limits(self) -> XlsxLimits:
+        return XlsxLimits(max_bytes=self.xlsx_max_mb * 1024 * 1024, max_rows=self.xlsx_max_rows)
 
     @field_validator("bands", mode="before")
     @classmethod
@@ -50,6 +58,8 @@ ENV = {
     "methodology": "CHISO_METHODOLOGY",
     "office_hours": "CHISO_OFFICE_HOURS",
     "on_time_rule": "CHISO_ON_TIME_RULE",
+    "xlsx_max_mb": "CHISO_XLSX_MAX_MB",
+    "xlsx_max_rows": "CHISO_XLSX_MAX_ROWS",
 }
 
 

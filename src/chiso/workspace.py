@@ -248,6 +248,7 @@ class Workspace:
                     period=period,
                     methodology=methodology or self.settings.methodology,
                     captured_at=captured_at,
+                    limits=self.settings.xlsx_limits,
                 )
                 outcomes.append(ImportOutcome(str(path), report=store_file(self.store, parsed)))
             except ChisoError as exc:
@@ -707,6 +708,7 @@ class Workspace:
                         rejects_dir=Path(rejects_dir) if rejects_dir else None,
                         unit_names=names,
                         calendar=self.calendar(),
+                        limits=self.settings.xlsx_limits,
                     )
                 )
         finally:

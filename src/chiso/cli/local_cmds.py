@@ -51,10 +51,15 @@ def ingest(
     for h in ("Tệp", "Loại", "Đọc", "Lưu", "Loại bỏ", "Ghi chú"):
         t.add_column(h, overflow="fold")
     for r in reports:
-        note = f"đã nạp trước đó ({r.duplicate_of})" if r.skipped else "; ".join(r.warnings)
+        codes = {u.sentence(r.kind_label) for u in r.unknown_codes}  # printed below the table
+        notes = [w for w in r.warnings if w not in codes]
+        note = f"đã nạp trước đó ({r.duplicate_of})" if r.skipped else "; ".join(notes)
         t.add_row(r.file_name, r.kind_label, integer(r.rows_read), integer(r.rows_stored), integer(r.rows_rejected),
                   note)  # fmt: skip
     console.print(t)
+    for r in reports:  # codes the catalogues do not know: counts and examples (the rows are kept)
+        for u in r.unknown_codes:
+            console.print(f"[bold]Cảnh báo[/] — {r.file_name}: {u.sentence(r.kind_label)}")
     for r in reports:
         if not r.rejects:
             continue

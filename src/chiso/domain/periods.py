@@ -42,6 +42,11 @@ _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 _SLASH_MONTH = re.compile(r"^(\d{1,2})/(\d{4})$")
 
 
+def _check_year(year: int) -> None:
+    if not 1 <= year <= 9999:
+        raise PeriodError(f"Năm không hợp lệ: {year}", detail="year must be 1..9999")
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     start: date
@@ -52,6 +57,7 @@ class Period:
     # -- construction -------------------------------------------------------------------------------
     @classmethod
     def month(cls, year: int, month: int, *, ytd: bool = False) -> Period:
+        _check_year(year)
         if not 1 <= month <= 12:
             raise PeriodError(f"Tháng không hợp lệ: {month}", detail="month must be 1..12")
         last = calendar.monthrange(year, month)[1]
@@ -60,6 +66,7 @@ class Period:
 
     @classmethod
     def quarter(cls, year: int, quarter: int, *, ytd: bool = False) -> Period:
+        _check_year(year)
         if not 1 <= quarter <= 4:
             raise PeriodError(f"Quý không hợp lệ: {quarter}", detail="quarter must be 1..4")
         first_month = 3 * (quarter - 1) + 1
@@ -69,6 +76,7 @@ class Period:
 
     @classmethod
     def year(cls, year: int) -> Period:
+        _check_year(year)
         return cls(date(year, 1, 1), date(year, 12, 31), PeriodKind.YEAR)
 
     @classmethod

@@ -6,15 +6,29 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
+FIRST_YEAR = 2000  # data before it (one-stop systems, the index) does not exist: earlier years are typing errors
+YEARS_AHEAD = 2  # deadlines may lie a little ahead; later years are typing errors
+
+
+def last_plausible_year() -> int:
+    return datetime.now(UTC).year + YEARS_AHEAD
+
+
+def plausible_year(year: int) -> bool:
+    """True for a year data can carry: FIRST_YEAR … this year + YEARS_AHEAD (decision 0007)."""
+    return FIRST_YEAR <= year <= last_plausible_year()
 _DMY = re.compile(r"(?<!\d)(\d{2})(\d{2})(20\d{2})(?!\d)")
 
 
 def parse_instant(value: str) -> datetime:
-    """ISO time; naive times are Vietnam time; returns UTC."""
+    """ISO time; naive times are Vietnam time; returns UTC. ValueError when unreadable or out of range."""
     moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=VN_TZ)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # year 1 or 9999 near the edge of what datetime holds
+        raise ValueError(f"time out of range: {value}") from exc
 
 
 def date_in_name(name: str) -> datetime | None:

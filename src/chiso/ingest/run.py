@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,18 +21,20 @@ import pyarrow.compute as pc
 import yaml
 
 from chiso.errors import InputFileError
-from chiso.ingest.fields import KIND_FIELDS, KIND_LABELS, Field, match_headings
-from chiso.ingest.parse import parse
-from chiso.ingest.readers import RawTable, read
+from chiso.ingest.catalogue import BASE_CODE, UnknownCodes, unknown_codes
+from chiso.ingest.fields import KIND_FIELDS, KIND_LABELS, Field, FieldType, match_headings
+from chiso.ingest.parse import damaged_text, parse
+from chiso.ingest.readers import WHOLE_ROW, RawTable, read
+from chiso.store import limits as store_limits
 from chiso.store.connection import Store
 from chiso.workdays import WorkCalendar
+from chiso.xlsxfile import XlsxLimits
 
 PETITION_DAYS = 15  # working days to handle a PAKN (Quy chế Cổng DVCQG)
 MAX_REPORTED = 1000  # rejects kept in the report object; the table and the CSV keep all of them
-BASE_CODE = r"^(\d+\.\d{6})\..*$"  # 1.000948.000.00.00.H22 → 1.000948
 # Event times: the newest of them is the time a row's state is from (a deadline is not an event).
 DATE_FIELDS = ("submitted_at", "received_at", "finished_at", "returned_at", "rejected_at", "supplement_first_at")
-WHOLE_ROW = "(cả dòng)"
+SHOWN_CHARS = 200  # characters of a rejected value kept in the report and the rejects table
 TARGET_TABLE = {
     "dossiers": "dossier_version",
     "steps": "dossier_step",
@@ -67,6 +70,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     dropped_personal: list[str] = field(default_factory=list)
     unknown_headings: list[str] = field(default_factory=list)
+    unknown_codes: list[UnknownCodes] = field(default_factory=list)  # codes the catalogues do not know
 
     @property
     def kind_label(self) -> str:
@@ -134,7 +138,7 @@ class _Collector:
         self.by_field[label] = pc.or_(self.by_field[label], mask) if label in self.by_field else mask
         self.rejected = pc.or_(self.rejected, mask)
         idx = pc.indices_nonzero(mask)
-        shown = pc.fill_null(pc.take(values, idx).cast(pa.string()), "")
+        shown = pc.utf8_slice_codeunits(pc.fill_null(pc.take(values, idx).cast(pa.string()), ""), 0, SHOWN_CHARS)
         self.entries.append(
             pa.table(
                 {
@@ -200,7 +204,7 @@ def _columns(
             columns[name] = pa.repeat(value, n).cast(pa.string())
         else:
             columns[name] = pc.coalesce(columns[name], pa.scalar(value, pa.string()))
-    warnings: list[str] = []
+    warnings: list[str] = list(raw.notes)
     if kind == "dossiers" and "unit_code" not in columns and "unit_name" in columns and unit_names:
         by_name = {k.casefold(): v for k, v in unit_names.items()}
         names = pc.utf8_trim_whitespace(columns["unit_name"]).to_pylist()
@@ -210,6 +214,14 @@ def _columns(
     if missing and n > 0:
         raise _refuse_missing(path, kind, missing, raw.headings)
     return columns, unknown, personal, warnings
+
+
+def column_maximum(kind: str, f: Field) -> int | Decimal | None:
+    """The largest value the store's column for a numeric field holds (its type is the one definition)."""
+    if f.type not in (FieldType.INT, FieldType.DECIMAL):
+        return None
+    found = store_limits.column_maximum(TARGET_TABLE[kind], f.name)
+    return found if found is not None else (store_limits.NUM_MAX if f.type is FieldType.DECIMAL else None)
 
 
 def _parse_table(
@@ -224,8 +236,12 @@ def _parse_table(
         col = columns.get(f.name)
         if col is None:
             continue
-        parsed = parse(f, col)
+        for mask, reason in damaged_text(col):
+            bad.add(mask, f.label, col, reason)
+        parsed = parse(f, col, maximum=column_maximum(kind, f))
         values[f.name] = parsed.values
+        for mask, reason in parsed.details:
+            bad.add(mask, f.label, col, reason)
         bad.add(parsed.bad, f.label, col, parsed.reason)
         if f.required:
             bad.add(pc.and_(pc.invert(parsed.bad), pc.is_null(parsed.values)), f.label, col, "thiếu giá trị bắt buộc")
@@ -334,8 +350,13 @@ def ingest_path(
     rejects_dir: Path | None = None,
     unit_names: Mapping[str, str] | None = None,
     calendar: WorkCalendar | None = None,
+    limits: XlsxLimits | None = None,
 ) -> list[IngestReport]:
-    """Ingest one file (a JSON envelope may hold dossiers and steps: one report each)."""
+    """Ingest one file (a JSON envelope may hold dossiers and steps: one report each).
+
+    ``limits`` bound an XLSX workbook (checked before it is parsed); codes of units and procedures that the
+    catalogues do not know are reported as warnings (``IngestReport.unknown_codes``), the rows are kept.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"Không tìm thấy tệp {path}", file=str(path), expected="một tệp có thật")
@@ -346,14 +367,16 @@ def ingest_path(
     if known:
         return [IngestReport(path.name, str(path), k["kind"], fmt, skipped=True, duplicate_of=k["file_name"])
                 for k in known]  # fmt: skip
-    raws = read(path)
+    raws = read(path, limits=limits)
     parsed = []
     for raw in raws:
         k = kind if (kind and not (raw.kind == "steps" and kind == "dossiers")) else raw.kind
         if not k or k not in KIND_FIELDS:
             raise InputFileError(
                 f"Không nhận ra loại dữ liệu của tệp {path.name}" + (f" (trang {raw.sheet})" if raw.sheet else "")
-                + ". Tệp không được nạp.",
+                + ". Tệp không được nạp."
+                + (f" Tệp mã hóa {raw.encoding}: tiêu đề tiếng Việt có thể đã mất dấu khi lưu bằng bảng mã này, hãy "
+                   "lưu lại dạng CSV UTF-8." if raw.encoding else ""),
                 file=str(path),
                 place="dòng tiêu đề" if fmt != "json" else "cấp gốc",
                 expected="hồ sơ (Mã hồ sơ, Mã đơn vị, Mã thủ tục, Trạng thái…), thủ tục, đơn vị hoặc phản ánh kiến "
@@ -362,6 +385,11 @@ def ingest_path(
                 hint="Dùng --kind dossiers|procedures|units|petitions|steps nếu tiêu đề cột khác thường.",
             )
         parsed.append((raw, k, *_parse_table(raw, path, k, mapping, unit_names)))
+    checked = []  # per table: codes the catalogues do not know (their sentences join the table's warnings)
+    for _, k, values, bad, _, _, warnings in parsed:
+        found = unknown_codes(store, k, values, pc.invert(bad.rejected))
+        warnings.extend(u.sentence(KIND_LABELS[k]) for u in found)
+        checked.append(found)
     reports: list[IngestReport] = []
     started = datetime.now(UTC)
     with store.transaction():
@@ -419,4 +447,6 @@ def ingest_path(
                 ],
             )
             reports.append(report)
+    for report, found in zip(reports, checked, strict=True):
+        report.unknown_codes = found
     return reports

@@ -30,6 +30,7 @@ from typing import Any
 from chiso.domain.codes import NATIONAL, default_parent, is_unit_code, normalise_unit_code, province_of
 from chiso.domain.periods import Period
 from chiso.domain.results import PublishedGroup, PublishedMetric
+from chiso.domain.times import plausible_year
 from chiso.domain.units import UnitKind, kind_from_child_group, kind_from_name
 from chiso.errors import PeriodError
 from chiso.methodology.model import Methodology
@@ -40,6 +41,7 @@ from chiso.official.values import (
     decimal_or_none,
     int_or_none,
     parse_instant,
+    plausible,
     refuse,
     text_or_none,
 )
@@ -161,27 +163,41 @@ def period_from_label(label: str) -> Period | None:
 def period_from_meta(meta: dict[str, Any], file: str) -> Period | None:
     """The period a container declares: timeType/year(/period), a label such as 'Năm 2026', or a bare year."""
     source = meta.get("period") if isinstance(meta.get("period"), dict) else meta
+    try:
+        found = _declared_period(meta, source)
+    except (TypeError, ValueError, OverflowError, PeriodError) as exc:
+        raise refuse(file, "metadata", "timeType, year và kỳ hợp lệ", source, detail=str(exc)) from exc
+    return plausible(found, file, "metadata") if found is not None else None
+
+
+def _declared_period(meta: dict[str, Any], source: dict[str, Any]) -> Period | None:
     time_type = str(source.get("timeType") or "").lower()
     year = source.get("year", meta.get("year"))
-    try:
-        if time_type and year is not None:
-            index = source.get("period") if not isinstance(source.get("period"), dict) else None
-            index = index or source.get("month") or source.get("quarter")
-            if time_type == "year":
-                return Period.year(int(year))
-            if time_type == "quarter" and index is not None:
-                return Period.quarter(int(year), int(index))
-            if time_type == "month" and index is not None:
-                return Period.month(int(year), int(index))
-        for key in ("periodLabel", "currentPeriod"):
-            label = meta.get(key)
-            if isinstance(label, str) and (found := period_from_label(label)):
-                return found
-        if not time_type and isinstance(year, int) and not isinstance(year, bool):
-            return Period.year(year)  # 766-Analyze: a yearly list with only 'year'
-    except (TypeError, ValueError, PeriodError) as exc:
-        raise refuse(file, "metadata", "timeType, year và kỳ hợp lệ", source, detail=str(exc)) from exc
+    if time_type and year is not None:
+        index = source.get("period") if not isinstance(source.get("period"), dict) else None
+        index = index or source.get("month") or source.get("quarter")
+        if time_type == "year":
+            return Period.year(_whole(year))
+        if time_type == "quarter" and index is not None:
+            return Period.quarter(_whole(year), _whole(index))
+        if time_type == "month" and index is not None:
+            return Period.month(_whole(year), _whole(index))
+    for key in ("periodLabel", "currentPeriod"):
+        label = meta.get(key)
+        if isinstance(label, str) and (found := period_from_label(label)):
+            return found
+    if not time_type and isinstance(year, int) and not isinstance(year, bool):
+        return Period.year(year)  # 766-Analyze: a yearly list with only 'year'
     return None
+
+
+def _whole(value: Any) -> int:
+    """A year, month or quarter written as a number or as text ('2026'); anything else is a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not a whole number: {value!r}")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(value)
 
 
 def _capture(meta: dict[str, Any], given: tuple[datetime, str]) -> tuple[datetime, str]:
@@ -196,9 +212,11 @@ def captured_from_meta(meta: dict[str, Any]) -> tuple[datetime, str] | None:
         value = meta.get(key)
         if isinstance(value, str) and value.strip():
             try:
-                return parse_instant(value), "file"
+                moment = parse_instant(value)
             except ValueError:
                 continue
+            if plausible_year(moment.year):  # a capture in year 1 or 9999 would be 'newest' forever
+                return moment, "file"
     for key in RUN_DATE_KEYS:
         value = meta.get(key)
         if isinstance(value, str) and (moment := date_in_name(value)):
@@ -336,7 +354,11 @@ def _parse_index(
             raise refuse(file, f"history.{day}", "ngày dạng ddmmyyyy", day)
         entries = by_date[day]
         label = next((r.get("periodLabel") for _, r in entries if r.get("periodLabel")), None)
-        chosen = period or (period_from_label(label) if isinstance(label, str) else None)
+        try:
+            found = period_from_label(label) if isinstance(label, str) else None
+        except PeriodError as exc:
+            raise refuse(file, f"history.{day}.periodLabel", "nhãn kỳ hợp lệ", label) from exc
+        chosen = period or (plausible(found, file, f"history.{day}.periodLabel") if found else None)
         if chosen is None:
             raise refuse(file, f"history.{day}.periodLabel", "nhãn kỳ như 'Năm 2026', hoặc tham số --period", label)
         m = methodology_for(chosen)

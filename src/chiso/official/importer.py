@@ -21,6 +21,7 @@ from chiso.official import detail, listing, reader
 from chiso.official.bundle import ParsedFile
 from chiso.official.values import date_in_name
 from chiso.store import Store
+from chiso.xlsxfile import XlsxLimits
 
 
 @dataclass
@@ -53,8 +54,29 @@ def parse_file(
     period: Period | None = None,
     methodology: str | None = None,
     captured_at: datetime | None = None,
+    limits: XlsxLimits | None = None,
 ) -> ParsedFile:
     """Read and validate a whole file; raise InputFileError (nothing stored) at the first problem."""
+    try:
+        return _parse_file(path, period=period, methodology=methodology, captured_at=captured_at, limits=limits)
+    except RecursionError as exc:  # values nested so deep that reading them exhausts the stack
+        raise InputFileError(
+            f"Tệp {path} có cấu trúc lồng nhau quá sâu. Tệp không được nhập.",
+            file=str(path),
+            place="toàn tệp",
+            expected="JSON lồng nhau không quá vài chục cấp",
+            detail="RecursionError",
+        ) from exc
+
+
+def _parse_file(
+    path: Path,
+    *,
+    period: Period | None,
+    methodology: str | None,
+    captured_at: datetime | None,
+    limits: XlsxLimits | None,
+) -> ParsedFile:
     file = str(path)
     try:
         data = path.read_bytes()
@@ -94,7 +116,7 @@ def parse_file(
             )
         sheets = [reader.json_rows_as_sheet(content if isinstance(content, list) else _first_list(content) or [])]
     elif suffix in (".xlsx", ".xlsm"):
-        sheets, created = reader.read_workbook(data, file)
+        sheets, created = reader.read_workbook(data, file, limits)
         if created is not None and captured_at is None:
             captured = (created, "workbook")
     elif suffix == ".csv":

@@ -27,7 +27,7 @@ from chiso.errors import PeriodError
 from chiso.formatting import fold
 from chiso.methodology.model import Methodology
 from chiso.official.bundle import ParsedSnapshot, ParsedUnit
-from chiso.official.values import BadValueError, decimal_or_none, int_or_none, refuse, text_or_none
+from chiso.official.values import BadValueError, decimal_or_none, int_or_none, plausible, refuse, text_or_none
 
 GROUP_COLUMNS = ("CKMB", "TDGQ", "CLGQ", "TTTT", "MDHL", "MDSH")
 
@@ -110,8 +110,12 @@ class Sheet:
     rows: list[list[Any]]
 
 
+HEADER_ROWS = 15  # the heading row is searched in a sheet's first rows
+LOOK_FURTHER = 200  # rows searched to say where a lower heading is
+
+
 def _find_header(rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int]] | None:
-    for i, row in enumerate(rows[:15]):
+    for i, row in enumerate(rows[:HEADER_ROWS]):
         cols: dict[str, int] = {}
         for j, cell in enumerate(row):
             canon = HEADER_ALIASES.get(normalise_header(cell))
@@ -143,6 +147,12 @@ def parse_list_sheets(
 ) -> list[ParsedSnapshot]:
     recognised = [(s, _find_header(s.rows)) for s in sheets]
     if not any(h for _, h in recognised):
+        for s in sheets:  # a heading further down: say where it is rather than that there is none
+            late = _find_header(s.rows[HEADER_ROWS:LOOK_FURTHER])
+            if late is not None:
+                where = f"dòng {late[0] + HEADER_ROWS + 1}" + (f" của trang tính '{s.name}'" if s.name else "")
+                raise refuse(file, where, f"dòng tiêu đề (MA_COQUAN, TONG_SCORE…) trong {HEADER_ROWS} dòng đầu",
+                             detail="the heading row is below the rows searched")  # fmt: skip
         raise refuse(
             file,
             "dòng tiêu đề",
@@ -183,11 +193,10 @@ def _sheet_period(sheet: str | None, file: str, file_name: str, captured_at: dat
         )
     month, year = numbers or (captured_at.month, captured_at.year)
     try:
-        if part == "year":
-            return Period.year(year)
-        return Period.month(year, month)
+        found = Period.year(year) if part == "year" else Period.month(year, month)
     except PeriodError as exc:
         raise refuse(file, "tên tệp", "tháng và năm hợp lệ", file_name, detail=str(exc)) from exc
+    return plausible(found, file, "tên tệp")
 
 
 def _cell(row: Sequence[Any], cols: dict[str, int], name: str) -> Any:
@@ -306,6 +315,7 @@ def _parse_trend(
             p = Period.month(year, index) if "MONTH" in cols else Period.quarter(year, index)
         except (BadValueError, PeriodError) as exc:
             raise refuse(file, place, "năm, tháng/quý và điểm hợp lệ", row, detail=str(exc)) from exc
+        plausible(p, file, place)
         unit = ParsedUnit(
             code=province[0],
             name=province[1],

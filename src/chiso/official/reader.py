@@ -1,10 +1,14 @@
-"""Open an official results file: JSON, XLSX or CSV, into data the shape parsers read."""
+"""Open an official results file: JSON, XLSX or CSV, into data the shape parsers read.
+
+Official files are refused as a whole at the first problem, so damaged text (a bad UTF-8 sequence, half of a
+UTF-16 pair) is refused with its place rather than replaced. Text encodings and CSV delimiters are detected as
+for dossier files (``chiso.textfile``); a workbook is checked against the XLSX limits before it is parsed.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,8 @@ from typing import Any
 from chiso.errors import InputFileError
 from chiso.jsonfile import load_json
 from chiso.official.listing import Sheet
+from chiso.textfile import decode, sniff_delimiter
+from chiso.xlsxfile import XlsxLimits, check_archive
 
 SUPPORTED = (".json", ".xlsx", ".xlsm", ".csv")
 
@@ -20,46 +26,69 @@ def read_json(data: bytes, file: str) -> Any:
     return load_json(data, file)
 
 
-def read_workbook(data: bytes, file: str) -> tuple[list[Sheet], datetime | None]:
+def _damaged(file: str, where: str, exc: Exception) -> InputFileError:
+    return InputFileError(
+        f"Tệp {file} không phải bảng tính Excel (.xlsx) đọc được"
+        + (f": {where} bị hỏng" if where != "toàn tệp" else "") + ". Tệp không được nhập.",
+        file=file,
+        place=where,
+        expected="bảng tính .xlsx",
+        detail=f"{type(exc).__name__}: {exc}"[:500],
+        hint="Mở tệp bằng Excel hoặc LibreOffice và lưu lại dạng .xlsx.",
+    )
+
+
+def read_workbook(data: bytes, file: str, limits: XlsxLimits | None = None) -> tuple[list[Sheet], datetime | None]:
     """All sheets as rows of cell values, and the workbook's creation time (its capture time) if recorded."""
     from openpyxl import load_workbook
 
+    check_archive(data, file, action="nhập", limits=limits)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(
-            f"Tệp {file} không phải bảng tính Excel (.xlsx) đọc được. Tệp không được nhập.",
-            file=file,
-            place="toàn tệp",
-            expected="bảng tính .xlsx",
-            detail=f"{type(exc).__name__}: {exc}",
-        ) from exc
+    except Exception as exc:  # openpyxl raises many kinds of errors on damaged parts
+        raise _damaged(file, "toàn tệp", exc) from exc
     try:
-        sheets = [Sheet(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
+        sheets = []
+        for ws in wb.worksheets:
+            try:
+                sheets.append(Sheet(ws.title, [list(r) for r in ws.iter_rows(values_only=True)]))
+            except Exception as exc:  # a damaged sheet part (bad XML, bad cell values)
+                raise _damaged(file, f"trang tính '{ws.title}'", exc) from exc
         created = wb.properties.created if wb.properties else None
     finally:
         wb.close()
-    if created is not None and created.tzinfo is None:
+    if not isinstance(created, datetime):
+        created = None
+    elif created.tzinfo is None:
         created = created.replace(tzinfo=UTC)  # openpyxl reads W3CDTF 'Z' times as naive UTC
     return sheets, created
 
 
 def read_csv(data: bytes, file: str) -> list[Sheet]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+    text = decode(data, file, action="nhập").text
+    if "\x00" in text:  # no store keeps a NUL in text: the whole file is refused, at its line
+        line = text.count("\n", 0, text.index("\x00")) + 1
         raise InputFileError(
-            f"Tệp {file} không phải văn bản UTF-8. Hãy lưu lại bảng tính dạng CSV UTF-8. Tệp không được nhập.",
+            f"Tệp {file} có ký tự NUL (mã 0) ở dòng {line}. Tệp không được nhập.",
             file=file,
-            place=f"byte {exc.start}",
-            expected="CSV mã hóa UTF-8",
-            detail=str(exc),
-        ) from exc
+            place=f"dòng {line}",
+            expected="văn bản không chứa ký tự NUL",
+        )
+    reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+        rows = list(reader)
+    except csv.Error as exc:
+        too_large = "field larger" in str(exc)
+        raise InputFileError(
+            f"Tệp {file} " + ("có ô quá lớn" if too_large else "không đọc được dạng CSV")
+            + f" ở dòng {reader.line_num}. Tệp không được nhập.",
+            file=file,
+            place=f"dòng {reader.line_num}",
+            expected="CSV: dòng đầu là tiêu đề cột" + (", mỗi ô không quá "
+                                                       f"{csv.field_size_limit():,} ký tự".replace(",", ".")
+                                                       if too_large else ""),
+            detail=str(exc),
+        ) from exc  # fmt: skip
     return [Sheet(None, rows)]
 
 
