@@ -54,12 +54,13 @@ def _roots(run_units: list) -> list[str]:
     return [u.code for u in run_units if u.parent not in codes]
 
 
-def observe(ws: Workspace, period: Period, as_of: datetime, rule: str, *, list_units: int = 3) -> dict:
+def observe(ws: Workspace, period: Period, as_of: datetime, rule: str, *, list_units: int = 3,
+            metrics: tuple[str | None, ...] = (None, *DRILLABLE)) -> dict:  # fmt: skip
     """What users see of the local layer for one period, as plain comparable values.
 
     Every unit's every metric input (numerator, denominator, ratio, note) and extra measure; for the top units, the
-    drill-down list of every drillable metric (the gap and, for one metric, the whole denominator) and the list of
-    the period's dossiers; the same two lists for ``list_units`` other units; the due list of the top units.
+    drill-down list of each of ``metrics`` (the gap; None: the period's dossiers) and the whole denominator of
+    ON_TIME; the period's list and ON_TIME's gap for ``list_units`` other units; the due list of the top units.
     """
     run = ws.local_run(period, as_of=as_of, rule=rule)
     inputs = {
@@ -71,7 +72,7 @@ def observe(ws: Workspace, period: Period, as_of: datetime, rule: str, *, list_u
     roots = _roots(run.units)
     others = [u.code for u in run.units if u.code not in roots]
     lists: dict[tuple, tuple[int, list[dict]]] = {}
-    wanted = [(unit, metric, True) for unit in roots for metric in (None, *DRILLABLE)]
+    wanted = [(unit, metric, True) for unit in roots for metric in metrics]
     wanted += [(unit, "ON_TIME", False) for unit in roots]
     wanted += [(unit, metric, True) for unit in others[:: max(1, len(others) // max(1, list_units))][:list_units]
                for metric in (None, "ON_TIME")]  # fmt: skip
