@@ -40,7 +40,7 @@ def store_target(backend: str, folder: Path, size: int, args: argparse.Namespace
     if backend == "duckdb":
         return str(folder / "bench.duckdb")
     if backend == "spark":
-        return f"spark://{args.spark_master}?warehouse={folder / 'spark-warehouse'}"
+        return f"spark://{args.spark_master}?warehouse={folder / 'spark-warehouse'}&memory=6g"
     import psycopg
 
     url = args.pg_url or os.environ.get("CHISO_BENCH_PG_URL") or os.environ["CHISO_TEST_PG_URL"]
@@ -73,6 +73,30 @@ def data_files(folder: Path, size: int) -> tuple[list[Path], float | None]:
     return [f for f in files if f.name != "manifest.json"], time.perf_counter() - t0
 
 
+def replicated_files(base: Path, size: int, copies: int) -> list[Path]:
+    """``copies`` files of the ``size``-dossier data set, each with its dossier codes prefixed ``C<i>-``.
+
+    A larger store without holding it in memory at once: each file is ingested on its own (as a national year
+    arrives in monthly files), then the derived tables are rebuilt once.
+    """
+    source, _ = data_files(base / f"n{size}", size)
+    target = base / f"n{size * copies}" / "copies"
+    target.mkdir(parents=True, exist_ok=True)
+    out = [f for f in source if f.name != "dossiers.csv"]
+    dossiers = next(f for f in source if f.name == "dossiers.csv")
+    for i in range(copies):
+        path = target / f"dossiers-{i:02d}.csv"
+        out.append(path)
+        if path.exists():
+            continue
+        header, _, body = dossiers.read_bytes().removeprefix(b"\xef\xbb\xbf").partition(b"\n")
+        prefix = f"C{i}-".encode()
+        assert body.startswith(b'"'), "dossier codes are quoted in generated files"
+        (target / "part.tmp").write_bytes(header + b'\n"' + prefix + body[1:].replace(b'\n"', b'\n"' + prefix))
+        (target / "part.tmp").rename(path)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--sizes", default="1000000,10000000")
@@ -81,15 +105,21 @@ def main() -> None:
     parser.add_argument("--backend", choices=("duckdb", "postgres", "spark"), default="duckdb")
     parser.add_argument("--pg-url", default=None, help="a database on the PostgreSQL server to use (admin access)")
     parser.add_argument("--spark-master", default="local[*]")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="store COPIES × each size: that many files of the size's data, codes made distinct")
     args = parser.parse_args()
     base = Path(args.workdir or tempfile.mkdtemp(prefix="chiso-bench-"))
     results = []
-    for size in (int(s) for s in args.sizes.split(",")):
+    for base_size in (int(s) for s in args.sizes.split(",")):
+        size = base_size * args.copies
         folder = base / f"n{size}"
         db = store_target(args.backend, folder, size, args)
         t_gen = t_ingest = None
         if not holds_data(db):
-            files, t_gen = data_files(folder, size)
+            if args.copies > 1:
+                files = replicated_files(base, base_size, args.copies)
+            else:
+                files, t_gen = data_files(folder, size)
             ws = Workspace(db=db)
             t0 = time.perf_counter()
             reports = ws.ingest(files)

@@ -158,3 +158,17 @@ def test_spark_transaction_all_or_nothing(tmp_path: Path, monkeypatch) -> None:
     assert _rows(reopened, "ingest_reject") == 0
     reopened.close()
     store.close()
+
+
+def test_cli_refuses_an_unknown_scheme(tmp_path: Path, monkeypatch) -> None:
+    """`chiso --db pyspork://local units`: a Vietnamese message and exit code, no traceback, no file."""
+    from typer.testing import CliRunner
+
+    from chiso.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["--db", "pyspork://local", "units"])
+    assert result.exit_code != 0
+    assert "Không nhận ra loại kho dữ liệu 'pyspork://'" in result.output
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
