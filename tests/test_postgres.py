@@ -1,37 +1,25 @@
 """The same import, verification and ranking on PostgreSQL (server deployments). Needs CHISO_TEST_PG_URL."""
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from chiso.domain.periods import Period
 from chiso.workspace import Workspace
-from tests.conftest import REAL_FILES, need
+from tests.backend_support import fresh_pg_database
+from tests.conftest import REAL_FILES
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_ws() -> Iterator[Workspace]:
-    url = os.environ.get("CHISO_TEST_PG_URL")
-    need(bool(url), "CHISO_TEST_PG_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    try:
-        import psycopg
-    except ImportError:
-        need(False, "psycopg is not installed (pip install 'chiso[postgres]')")
-    base, _, _ = url.rpartition("/")
-    name = f"chiso_test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    w = Workspace(db=f"{base}/{name}")
-    try:
-        yield w
-    finally:
-        w.close()
-        with psycopg.connect(url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_pg_database() as url:
+        w = Workspace(db=url)
+        try:
+            yield w
+        finally:
+            w.close()
 
 
 def test_same_results_on_postgres(pg_ws, real_ws):

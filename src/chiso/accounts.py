@@ -26,7 +26,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from chiso.errors import ChisoError
-from chiso.store.tables import TS, ensure_tables, register_tables
+from chiso.store.tables import TS, register_tables
 from chiso.workspace import Workspace
 
 register_tables(
@@ -104,7 +104,7 @@ class Accounts:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        ensure_tables(ws.store.con)  # tables registered after the store was opened
+        ws.store.ensure_tables()  # tables registered after the store was opened
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, tuple[User, str] | None]] = {}
 

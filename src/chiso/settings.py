@@ -25,7 +25,7 @@ from chiso.xlsxfile import XlsxLimits
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    db: str = Field("chiso.duckdb", description="DuckDB file, or a postgresql:// URL (server deployments)")
+    db: str = Field("chiso.duckdb", description="DuckDB file, a postgresql:// URL or a Spark URL (docs/scale.md)")
     tolerance: Decimal = Field(Decimal("0.01"), ge=0, description="accepted difference when verifying scores")
     bands: tuple[Decimal, Decimal, Decimal, Decimal] = Field(
         (Decimal(90), Decimal(80), Decimal(70), Decimal(50)),

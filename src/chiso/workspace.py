@@ -913,7 +913,7 @@ class Workspace:
 
     def _subtree(self, unit: str) -> list[str]:
         nodes = unit_nodes(self.store)
-        d = self.store.table("dossier")
+        d = self.store.table("dossier_pair")  # the units seen on dossiers, without reading every dossier
         codes = set(nodes) | set(d.select("unit_code").distinct().to_pyarrow().column(0).to_pylist())
         if unit not in codes:
             raise UnknownUnitError(f"Không có đơn vị mã {unit} trong dữ liệu hồ sơ")

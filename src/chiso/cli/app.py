@@ -70,7 +70,11 @@ def _version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db: str = typer.Option(
-        None, "--db", envvar="CHISO_DB", help="Kho dữ liệu: tệp DuckDB (mặc định ./chiso.duckdb) hoặc URL postgresql://"
+        None,
+        "--db",
+        envvar="CHISO_DB",
+        help="Kho dữ liệu: tệp DuckDB (mặc định ./chiso.duckdb), URL postgresql:// hoặc Spark "
+        "(spark://local[*]?warehouse=THƯ_MỤC, sc://máy:cổng?warehouse=…); xem docs/scale.md",
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="In phiên bản."),
 ) -> None:

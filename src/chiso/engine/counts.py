@@ -33,7 +33,8 @@ PETITION_SUMS = ("p_n", "p_tthc", "p_staff", "p_on_time", "p_satisfied")
 
 
 def _n(flag: ir.BooleanValue) -> ir.IntegerScalar:
-    return flag.cast("int64").sum()
+    """How many rows have ``flag`` true (NULL counts as false). Portable: PostgreSQL has no boolean → bigint cast."""
+    return flag.sum()
 
 
 def dossier_sums(f: ir.Table) -> ir.Table:

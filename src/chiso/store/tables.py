@@ -389,6 +389,25 @@ TABLES.update(
     }
 )
 
+# Indexes for PostgreSQL (a row store: without them every drill-down list and due list reads the whole table).
+# DuckDB and Spark read columns and row-group statistics instead; they get none. Names: ix_<table>_<columns>.
+PG_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "dossier": (("unit_code", "received_at"), ("unit_code", "due_at")),
+    "dossier_version": (("dossier_code",),),
+    "dossier_step": (("dossier_code",),),
+    "ingest_reject": (("ingest_id",),),
+}
+
+
+def ensure_pg_indexes(con: ibis.BaseBackend) -> None:
+    """Create the PostgreSQL indexes that do not exist yet (idempotent)."""
+    for table, indexes in PG_INDEXES.items():
+        for columns in indexes:
+            name = f"ix_{table}_{'_'.join(columns)}"
+            cols = ", ".join(f'"{c}"' for c in columns)
+            con.raw_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({cols})').close()  # type: ignore[attr-defined]
+
+
 def register_tables(schemas: dict[str, Schema]) -> None:
     """Add the tables of another module (e.g. accounts) to the registry; names must not collide."""
     for name, schema in schemas.items():
@@ -435,4 +454,6 @@ def ensure_tables(con: ibis.BaseBackend) -> list[str]:
                 )
             ),
         )
+    if con.name == "postgres":
+        ensure_pg_indexes(con)
     return created
