@@ -304,12 +304,13 @@ def _parse_city_history(
     m = methodology_for(chosen)
     captured_at, basis = _capture(data, captured)
     dept = data["department"]
+    groups = {g["code"]: g for g in data["groups"] if isinstance(g, dict) and isinstance(g.get("code"), str)}
     city = {
         "departmentCode": dept.get("code"),
         "departmentName": dept.get("name"),
         "totalScore": data.get("totalScore"),
         "rank": data.get("rank"),
-        "groupDetails": {g.get("code"): g for g in data["groups"] if isinstance(g, dict)},
+        "groupDetails": groups,
     }
     units = [_parse_record(city, "department", file, m, UnitKind.PROVINCE, 0)]
     departments = data.get("departments") or []

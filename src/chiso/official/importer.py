@@ -114,7 +114,8 @@ def _parse_file(
                 detail=f"top-level {type(content).__name__}"
                 + (f" with keys {sorted(content)[:8]}" if isinstance(content, dict) else ""),
             )
-        sheets = [reader.json_rows_as_sheet(content if isinstance(content, list) else _first_list(content) or [])]
+        rows = content if isinstance(content, list) else _first_list(content) or []
+        sheets = [reader.json_rows_as_sheet(rows, path.name)]
     elif suffix in (".xlsx", ".xlsm"):
         sheets, created = reader.read_workbook(data, file, limits)
         if created is not None and captured_at is None:

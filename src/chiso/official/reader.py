@@ -92,10 +92,19 @@ def read_csv(data: bytes, file: str) -> list[Sheet]:
     return [Sheet(None, rows)]
 
 
-def json_rows_as_sheet(records: list[dict[str, Any]]) -> Sheet:
-    """A JSON list of flat objects (the list service's rows) as a table."""
+def json_rows_as_sheet(records: list[dict[str, Any]], file: str = "") -> Sheet:
+    """A JSON list of flat objects (the list service's rows) as a table; any other item refuses the file."""
     keys: list[str] = []
-    for rec in records:
+    for i, rec in enumerate(records):
+        if not isinstance(rec, dict):
+            raise InputFileError(
+                f"Tệp {file} có phần tử thứ {i + 1} của danh sách không phải một đơn vị (đối tượng JSON). "
+                "Tệp không được nhập.",
+                file=file,
+                place=f"phần tử thứ {i + 1}",
+                expected="danh sách các đối tượng {MA_COQUAN, TEN, …}",
+                detail=f"item {i} is {type(rec).__name__}",
+            )
         for k in rec:
             if k not in keys:
                 keys.append(k)
