@@ -177,13 +177,14 @@ class Workspace:
     def store(self) -> Store:
         if self._store is None:
             self._store = Store(self.settings.db)
-            versions = 0
-            if self._store.derived_created:
+            # the derived tables miss committed ingests (a crash before their rebuild, or an older chiso's store):
+            # finish them before serving anything (docs/guarantees.md)
+            if current.is_stale(self._store):
                 versions = self._store.table("dossier_version").count().to_pyarrow().as_py() or 0
-            if versions:  # a store written by an older chiso: rebuild the current dossiers and their flags
-                log.warning("Kho dữ liệu do phiên bản chiso cũ hơn ghi: đang dựng lại bảng hồ sơ hiện hành từ %s bản "
-                            "ghi hồ sơ (chỉ một lần)…", f"{versions:,}".replace(",", "."))  # fmt: skip
-                self.refresh()
+                log.warning("Bảng hồ sơ hiện hành chưa có mọi dữ liệu đã nạp (lần nạp trước bị ngắt, hoặc kho do "
+                            "phiên bản chiso cũ hơn ghi): đang dựng lại từ %s bản ghi hồ sơ…",
+                            f"{versions:,}".replace(",", "."))  # fmt: skip
+                self.refresh(only_if_stale=True)
         return self._store
 
     @property
@@ -579,9 +580,11 @@ class Workspace:
 
     def add_calendar_overrides(self, overrides: Iterable[Override]) -> int:
         rows = [{"day": o.day, "kind": o.kind, "note": o.note} for o in overrides]
-        with self.store.transaction():
+        with self.store.transaction():  # computed deadlines follow the calendar: rebuilt in the same transaction
+            self.store.lock_writes()
             self.store.insert("calendar_override", rows)
-        self._local_cache.clear()
+            self._rebuild()
+        self.store.checkpoint()
         return len(rows)
 
     def ingest(
@@ -594,37 +597,55 @@ class Workspace:
     ) -> list[IngestReport]:
         """Ingest files (units and procedures first, so that dossiers can use them); rebuild current state.
 
-        A file refused as a whole raises ``InputFileError`` after the files before it were stored (each file is
-        its own transaction); the caller reports which.
+        The files and the rebuild of the derived tables are one transaction under the writers' lock: after a crash
+        the store holds all of it or none (docs/guarantees.md). A file refused as a whole raises
+        ``InputFileError`` after the files before it were stored; the caller reports which.
         """
         mapped = load_mapping(Path(mapping)) if mapping else None
         ordered = sorted((Path(p) for p in paths), key=_ingest_order)
         reports: list[IngestReport] = []
-        try:
+        refused: InputFileError | None = None
+        store = self.store
+        with store.transaction():
+            store.lock_writes()
             for path in ordered:
-                names = {n.name: n.code for n in unit_nodes(self.store).values()}
-                reports.extend(
-                    ingest_path(
-                        self.store,
-                        path,
-                        kind=kind,
-                        mapping=mapped,
-                        rejects_dir=Path(rejects_dir) if rejects_dir else None,
-                        unit_names=names,
-                        calendar=self.calendar(),
+                names = {n.name: n.code for n in unit_nodes(store).values()}
+                try:
+                    reports.extend(
+                        ingest_path(
+                            store,
+                            path,
+                            kind=kind,
+                            mapping=mapped,
+                            rejects_dir=Path(rejects_dir) if rejects_dir else None,
+                            unit_names=names,
+                            calendar=self.calendar(),
+                        )
                     )
-                )
-        finally:
+                except InputFileError as exc:  # raised before the file wrote anything: keep the ones before
+                    refused = exc
+                    break
             if any(not r.skipped for r in reports):
-                self.refresh()
+                self._rebuild()
+        if any(not r.skipped for r in reports):
+            store.checkpoint()
+        if refused is not None:
+            raise refused
         return reports
 
-    def refresh(self) -> current.RefreshReport:
-        """Rebuild the current dossier table (after ingest or calendar changes)."""
-        self._local_cache.clear()
-        report = current.refresh_dossiers(self.store, self.calendar())
+    def refresh(self, *, only_if_stale: bool = False) -> current.RefreshReport | None:
+        """Rebuild the current dossier table in its own transaction (an older store, a calendar change)."""
+        with self.store.transaction():
+            self.store.lock_writes()
+            if only_if_stale and not current.is_stale(self.store):  # another writer finished it meanwhile
+                return None
+            report = self._rebuild()
         self.store.checkpoint()
         return report
+
+    def _rebuild(self) -> current.RefreshReport:
+        self._local_cache.clear()
+        return current.refresh_dossiers(self.store, self.calendar())
 
     def ingest_history(self) -> list[dict]:
         t = self.store.table("ingest_run")

@@ -4,6 +4,10 @@ The invariant users rely on: ``rows_read = rows_stored + rows_rejected``. A row 
 fields cannot be read or a cross-check fails; every such field is reported (file, row, field, value, reason).
 A file whose shape cannot be recognised, or that lacks a required column, is refused as a whole with
 ``InputFileError`` and nothing is written. A file already ingested (same SHA-256) is skipped.
+
+A file's rows, rejects and ``ingest_run`` rows are written in one transaction under the writers' lock
+(``Store.lock_writes``): a second ingest of the same file waits, then reports it as already loaded. When the
+workspace ingests, that transaction also covers the rebuild of the derived tables (docs/guarantees.md).
 """
 
 from __future__ import annotations
@@ -319,10 +323,12 @@ def _write_rejects_csv(target: Path, file_name: str, rejects: pa.Table) -> None:
             w.writerow([file_name, r["row"], r["field"], r["value"], r["reason"]])
 
 
-def _next_ingest_id(store: Store) -> int:
-    t = store.table("ingest_run")
-    current = t.ingest_id.max().to_pyarrow().as_py()
-    return int(current or 0) + 1
+def _already_loaded(store: Store, path: Path, fid: str, fmt: str) -> list[IngestReport]:
+    """Reports 'already loaded' for a file whose ingest committed (same SHA-256), else an empty list."""
+    runs = store.table("ingest_run")
+    known = runs.filter(runs.file_id == fid).select("file_name", "kind").to_pyarrow().to_pylist()
+    return [IngestReport(path.name, str(path), k["kind"], fmt, skipped=True, duplicate_of=k["file_name"])
+            for k in known]  # fmt: skip
 
 
 def ingest_path(
@@ -340,12 +346,10 @@ def ingest_path(
     if not path.is_file():
         raise InputFileError(f"Không tìm thấy tệp {path}", file=str(path), expected="một tệp có thật")
     fid = file_id(path)
-    runs = store.table("ingest_run")
-    known = runs.filter(runs.file_id == fid).select("file_name", "kind").to_pyarrow().to_pylist()
     fmt = _format_of(path)
+    known = _already_loaded(store, path, fid, fmt)
     if known:
-        return [IngestReport(path.name, str(path), k["kind"], fmt, skipped=True, duplicate_of=k["file_name"])
-                for k in known]  # fmt: skip
+        return known
     raws = read(path)
     parsed = []
     for raw in raws:
@@ -365,9 +369,12 @@ def ingest_path(
     reports: list[IngestReport] = []
     started = datetime.now(UTC)
     with store.transaction():
-        ingest_id = _next_ingest_id(store)
+        store.lock_writes()
+        known = _already_loaded(store, path, fid, fmt)  # stored by another writer while this one was reading
+        if known:
+            return known
         for offset, (raw, k, values, bad, unknown, personal, warnings) in enumerate(parsed):
-            run_id = ingest_id + offset
+            run_id = store.next_ingest_id()
             keep = pc.invert(bad.rejected)
             table = _stored_table(k, values, keep, raw.rows, run_id)
             if k == "petitions" and calendar is not None:

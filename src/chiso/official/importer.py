@@ -145,9 +145,12 @@ def _first_list(content: Any) -> list[Any] | None:
 
 
 def store_file(store: Store, parsed: ParsedFile) -> ImportReport:
-    """Write a parsed file in one transaction, or report it as a duplicate."""
-    files = store.table("official_file")
-    known = files.filter(files.file_id == parsed.file_id).select("file_name").to_pyarrow().to_pylist()
+    """Write a parsed file in one transaction, or report it as a duplicate.
+
+    The duplicate check is repeated under the writers' lock, in the writing transaction: two imports of one file
+    at once store it once (the unique key on ``official_file.file_id`` backs this up).
+    """
+    known = _known(store, parsed.file_id)
     report = ImportReport(parsed.path, parsed.file_id, "imported", parsed.shape, warnings=parsed.warnings)
     ids = [f"{parsed.file_id[:16]}-{i:02d}" for i in range(len(parsed.snapshots))]
     for sid, s in zip(ids, parsed.snapshots, strict=True):
@@ -165,9 +168,7 @@ def store_file(store: Store, parsed: ParsedFile) -> ImportReport:
             )
         )
     if known:
-        report.status = "duplicate"
-        report.duplicate_of = known[0]["file_name"]
-        return report
+        return _duplicate(report, known)
     now = datetime.now(UTC)
     snapshot_rows, unit_rows, group_rows, metric_rows = [], [], [], []
     for sid, s in zip(ids, parsed.snapshots, strict=True):
@@ -228,6 +229,10 @@ def store_file(store: Store, parsed: ParsedFile) -> ImportReport:
                     }
                 )
     with store.transaction():
+        store.lock_writes()
+        known = _known(store, parsed.file_id)  # stored by another writer while this one was reading
+        if known:
+            return _duplicate(report, known)
         store.insert(
             "official_file",
             [
@@ -247,4 +252,15 @@ def store_file(store: Store, parsed: ParsedFile) -> ImportReport:
         store.insert("official_unit", unit_rows)
         store.insert("official_group", group_rows)
         store.insert("official_metric", metric_rows)
+    return report
+
+
+def _known(store: Store, file_id: str) -> list[dict[str, Any]]:
+    files = store.table("official_file")
+    return files.filter(files.file_id == file_id).select("file_name").to_pyarrow().to_pylist()
+
+
+def _duplicate(report: ImportReport, known: list[dict[str, Any]]) -> ImportReport:
+    report.status = "duplicate"
+    report.duplicate_of = known[0]["file_name"]
     return report
