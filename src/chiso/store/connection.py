@@ -68,6 +68,11 @@ def _disk_full_error(target: str, exc: BaseException) -> StoreError:
     )
 
 
+def _csv_safe(kind: pa.DataType) -> bool:
+    """Types whose CSV text PostgreSQL's COPY reads back as the same value (not binary, lists or structs)."""
+    return not (pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_nested(kind))
+
+
 def _utc_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
     """UTC instants as text with their offset: Arrow's CSV writer is ten times slower on zoned timestamps."""
     columns = []
@@ -184,7 +189,7 @@ class Store:
             for f in schema
         ]
         shaped = pa.Table.from_arrays(columns, schema=schema)
-        if self.backend == "postgres":
+        if self.backend == "postgres" and all(_csv_safe(f.type) for f in schema):
             self._copy(name, shaped)
         else:
             self.con.insert(name, ibis.memtable(shaped))
