@@ -251,3 +251,36 @@ def test_a_write_waits_for_another_thread_of_the_same_process(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_a_single_file_is_read_while_another_writer_holds_the_lock(tmp_path, monkeypatch):
+    """Reading and checking the (first) file happens before the writers' lock: a web upload is checked while
+    another upload is being written; only the writing waits."""
+    import chiso.workspace as workspace_module
+    from chiso.generate import GenerateSpec, generate, write
+
+    files = {f.kind: f.path for f in write(generate(GenerateSpec(dossiers=200, seed=8)), tmp_path / "data", "csv")}
+    db = tmp_path / "store.duckdb"
+    ws, other = Workspace(db=db), Store(db)
+    reading = threading.Event()
+    real_read = workspace_module.read_file
+
+    def read_file(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reading.set()
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(workspace_module, "read_file", read_file)
+    outcome: dict[str, list] = {}
+    try:
+        with other.transaction():
+            other.lock_writes()
+            thread = threading.Thread(target=lambda: outcome.setdefault("reports", ws.ingest([files["units"]])))
+            thread.start()
+            assert reading.wait(timeout=60)  # read while the lock is held elsewhere
+            thread.join(timeout=1)
+            assert thread.is_alive()  # but not written until it is free
+        thread.join(timeout=60)
+        assert [r.rows_stored > 0 for r in outcome["reports"]] == [True]
+    finally:
+        ws.close()
+        other.close()

@@ -23,7 +23,16 @@ from chiso.engine.metrics import MEASURE_METRICS, Measure
 from chiso.engine.predicates import ON_TIME_RULES, Window
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
 from chiso.ingest import current
-from chiso.ingest.run import IngestReport, RejectRow, ingest_path, load_mapping
+from chiso.ingest.run import (
+    CheckedFile,
+    IngestReport,
+    RejectRow,
+    ingest_path,
+    load_mapping,
+    loaded_before,
+    read_file,
+    store_checked,
+)
 from chiso.methodology import load_methodology
 from chiso.methodology.model import Methodology
 from chiso.official.importer import ImportReport, parse_file, store_file
@@ -606,22 +615,21 @@ class Workspace:
         reports: list[IngestReport] = []
         refused: InputFileError | None = None
         store = self.store
+        folder = Path(rejects_dir) if rejects_dir else None
+        first: CheckedFile | None = None
+        if ordered:  # read before the writers' lock: a single upload is checked while other writers proceed
+            fid, known = loaded_before(store, ordered[0])
+            if not known:
+                first = read_file(ordered[0], fid, kind=kind, mapping=mapped, unit_names=self._unit_names())
         with store.transaction():
             store.lock_writes()
             for path in ordered:
-                names = {n.name: n.code for n in unit_nodes(store).values()}
                 try:
-                    reports.extend(
-                        ingest_path(
-                            store,
-                            path,
-                            kind=kind,
-                            mapping=mapped,
-                            rejects_dir=Path(rejects_dir) if rejects_dir else None,
-                            unit_names=names,
-                            calendar=self.calendar(),
-                        )
-                    )
+                    if first is not None and path == first.path:
+                        reports.extend(store_checked(store, first, rejects_dir=folder, calendar=self.calendar()))
+                        continue
+                    reports.extend(ingest_path(store, path, kind=kind, mapping=mapped, rejects_dir=folder,
+                                               unit_names=self._unit_names(), calendar=self.calendar()))  # fmt: skip
                 except InputFileError as exc:  # raised before the file wrote anything: keep the ones before
                     refused = exc
                     break
@@ -632,6 +640,9 @@ class Workspace:
         if refused is not None:
             raise refused
         return reports
+
+    def _unit_names(self) -> dict[str, str]:
+        return {n.name: n.code for n in unit_nodes(self.store).values()}
 
     def refresh(self, *, only_if_stale: bool = False) -> current.RefreshReport | None:
         """Rebuild the current dossier table in its own transaction (an older store, a calendar change)."""

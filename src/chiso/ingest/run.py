@@ -5,9 +5,10 @@ fields cannot be read or a cross-check fails; every such field is reported (file
 A file whose shape cannot be recognised, or that lacks a required column, is refused as a whole with
 ``InputFileError`` and nothing is written. A file already ingested (same SHA-256) is skipped.
 
-A file's rows, rejects and ``ingest_run`` rows are written in one transaction under the writers' lock
-(``Store.lock_writes``): a second ingest of the same file waits, then reports it as already loaded. When the
-workspace ingests, that transaction also covers the rebuild of the derived tables (docs/guarantees.md).
+``read_file`` reads and checks a file without touching the store; ``store_checked`` writes its rows, rejects and
+``ingest_run`` rows in one transaction under the writers' lock (``Store.lock_writes``): a second ingest of the
+same file waits, then reports it as already loaded. When the workspace ingests, that transaction also covers the
+rebuild of the derived tables (docs/guarantees.md).
 """
 
 from __future__ import annotations
@@ -331,6 +332,25 @@ def _already_loaded(store: Store, path: Path, fid: str, fmt: str) -> list[Ingest
             for k in known]  # fmt: skip
 
 
+@dataclass
+class CheckedFile:
+    """A file read and checked (``read_file``), not yet stored: one part per table it holds."""
+
+    path: Path
+    fid: str
+    fmt: str
+    parts: list[tuple[RawTable, str, dict[str, pa.Array], _Collector, list[str], list[str], list[str]]]
+
+
+def loaded_before(store: Store, path: Path) -> tuple[str, list[IngestReport]]:
+    """The file's SHA-256, and 'already loaded' reports when a committed ingest stored these bytes."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"Không tìm thấy tệp {path}", file=str(path), expected="một tệp có thật")
+    fid = file_id(path)
+    return fid, _already_loaded(store, path, fid, _format_of(path))
+
+
 def ingest_path(
     store: Store,
     path: Path,
@@ -342,14 +362,23 @@ def ingest_path(
     calendar: WorkCalendar | None = None,
 ) -> list[IngestReport]:
     """Ingest one file (a JSON envelope may hold dossiers and steps: one report each)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"Không tìm thấy tệp {path}", file=str(path), expected="một tệp có thật")
-    fid = file_id(path)
-    fmt = _format_of(path)
-    known = _already_loaded(store, path, fid, fmt)
+    fid, known = loaded_before(store, path)
     if known:
         return known
+    checked = read_file(Path(path), fid, kind=kind, mapping=mapping, unit_names=unit_names)
+    return store_checked(store, checked, rejects_dir=rejects_dir, calendar=calendar)
+
+
+def read_file(
+    path: Path,
+    fid: str,
+    *,
+    kind: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    unit_names: Mapping[str, str] | None = None,
+) -> CheckedFile:
+    """Read and check every row of a file without touching the store; a file refused as a whole raises."""
+    fmt = _format_of(path)
     raws = read(path)
     parsed = []
     for raw in raws:
@@ -366,6 +395,14 @@ def ingest_path(
                 hint="Dùng --kind dossiers|procedures|units|petitions|steps nếu tiêu đề cột khác thường.",
             )
         parsed.append((raw, k, *_parse_table(raw, path, k, mapping, unit_names)))
+    return CheckedFile(path, fid, fmt, parsed)
+
+
+def store_checked(
+    store: Store, checked: CheckedFile, *, rejects_dir: Path | None = None, calendar: WorkCalendar | None = None
+) -> list[IngestReport]:
+    """Write a checked file in one transaction under the writers' lock, or report it as already loaded."""
+    path, fid, fmt, parsed = checked.path, checked.fid, checked.fmt, checked.parts
     reports: list[IngestReport] = []
     started = datetime.now(UTC)
     with store.transaction():
