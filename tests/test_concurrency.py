@@ -284,3 +284,46 @@ def test_a_single_file_is_read_while_another_writer_holds_the_lock(tmp_path, mon
     finally:
         ws.close()
         other.close()
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_with_one_file(request, big_dataset, two_files, tmp_path) -> str:
+    """A store holding the catalogue and the first slice of dossiers, on each backend."""
+    if request.param == "postgres":
+        target = request.getfixturevalue("pg_store")
+    else:
+        target = str(tmp_path / "store.duckdb")
+        Workspace(db=target).ingest([big_dataset["units"], big_dataset["procedures"]])
+    ws = Workspace(db=target)
+    ws.ingest([two_files[0]])
+    ws.close()
+    return target
+
+
+def test_readers_see_the_previous_state_until_the_ingest_commits(store_with_one_file, two_files):
+    """While an ingest rebuilds the current dossiers (DELETE + INSERT, uncommitted), another connection reads the
+    previous state, whole, without waiting; after the commit it reads the new one."""
+    from chiso.ingest import current
+
+    writer, reader = Workspace(db=store_with_one_file), Workspace(db=store_with_one_file)
+    if reader.store.backend == "postgres":
+        reader.store._execute("SET statement_timeout = '10s'")  # a reader blocked by a lock fails instead of waiting
+
+    def seen() -> tuple[int, int, int]:
+        status = reader.local_status()["dossiers"]
+        pairs = reader.store.table("dossier_pair").dossiers.sum().to_pyarrow().as_py()
+        return status, int(pairs), len(reader.ingest_history())
+
+    try:
+        before = seen()
+        assert before[:2] == (SLICE, SLICE)
+        with writer.store.transaction():
+            writer.store.lock_writes()
+            ingest_path(writer.store, two_files[1])
+            current.refresh_dossiers(writer.store, writer.calendar())
+            assert writer.local_status()["dossiers"] == 2 * SLICE  # the writer sees its own rebuild
+            assert seen() == before  # the reader does not, and is not blocked
+        assert seen() == (2 * SLICE, 2 * SLICE, before[2] + 1)
+    finally:
+        writer.close()
+        reader.close()

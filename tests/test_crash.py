@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from chiso.ingest import current
 from chiso.workspace import Workspace
 from tests.store_support import child_env, chiso, figures, go, pg_databases, preloaded, run_chiso
 
@@ -249,3 +250,25 @@ def test_a_marker_behind_the_newest_ingest_means_stale(tmp_path):
     assert con.execute("SELECT ingest_high = (SELECT max(ingest_id) FROM ingest_run) FROM derived_state").fetchall() \
         == [(True,)]  # fmt: skip
     con.close()
+
+
+def test_calendar_overrides_and_the_rebuild_commit_together(tmp_path):
+    """Computed deadlines follow the calendar: an extra day off moves them in the same transaction."""
+    from datetime import timedelta
+
+    from chiso.domain.times import VN_TZ
+    from chiso.workdays import Override
+
+    db, _ = _ingested_store(tmp_path)
+    ws = Workspace(db=db)
+    d = ws.store.table("dossier")
+    computed = d.filter(d.due_computed)
+    before = computed.due_s.sum().to_pyarrow().as_py()
+    first = computed.received_at.min().to_pyarrow().as_py().astimezone(VN_TZ).date()
+    day_off = first + timedelta(days=1)
+    while day_off.weekday() >= 5:
+        day_off += timedelta(days=1)
+    ws.add_calendar_overrides([Override(day_off, "off", "nghỉ đột xuất")])
+    assert computed.due_s.sum().to_pyarrow().as_py() > before
+    assert not current.is_stale(ws.store)
+    ws.close()
