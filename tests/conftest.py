@@ -109,3 +109,13 @@ def web_local_db(web_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     w.close()
     assert all(r.rows_rejected == 0 for r in reports), [r.rejects for r in reports]
     return path
+
+
+@pytest.fixture(scope="session")
+def big_dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """100,000 generated dossiers of one province, with its units and procedures (CSV), made once."""
+    from chiso.generate import GenerateSpec, generate, write
+
+    out = tmp_path_factory.mktemp("big")
+    spec = GenerateSpec(preset="province-2025", dossiers=100_000, seed=10, petitions=False)
+    return {f.kind: f.path for f in write(generate(spec), out, "csv") if f.kind != "manifest"}

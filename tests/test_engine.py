@@ -217,6 +217,6 @@ def test_a_store_from_an_older_version_is_rebuilt_on_open(ws: Workspace, tmp_pat
     old = Workspace(db=copy)
     with caplog.at_level("WARNING", logger="chiso"):
         assert {u.code: u.inputs for u in old.local_run(MAY, as_of=AS_OF).units} == before
-    assert "đang dựng lại bảng hồ sơ hiện hành từ 9 bản ghi" in caplog.text  # the user is told why it waits
+    assert "đang dựng lại từ 9 bản ghi hồ sơ" in caplog.text  # the user is told why it waits
     assert "paper" in old.store.table("dossier").columns
     old.close()

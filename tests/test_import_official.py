@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chiso.errors import InputFileError
+from chiso.errors import InputFileError, StoreError
 from chiso.official.importer import parse_file, store_file
 from chiso.store import queries as q
 from tests.conftest import ANGIANG_T10, ANGIANG_THANG10, GIALAI_AGENCIES, GIALAI_COMMUNES, REAL_FILES, TRACKERS
@@ -119,7 +119,7 @@ def test_a_failure_while_writing_leaves_nothing(ws, monkeypatch):
         return real_insert(name, rows)
 
     monkeypatch.setattr(ws.store, "insert", failing)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(StoreError, match="ổ đĩa đã đầy"):  # told in Vietnamese, and that nothing was stored
         store_file(ws.store, parsed)
     monkeypatch.undo()
     assert all(v == 0 for v in counts(ws).values())

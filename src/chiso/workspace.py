@@ -24,7 +24,16 @@ from chiso.engine.metrics import MEASURE_METRICS, Measure
 from chiso.engine.predicates import ON_TIME_RULES, Window
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
 from chiso.ingest import current
-from chiso.ingest.run import IngestReport, RejectRow, ingest_path, load_mapping
+from chiso.ingest.run import (
+    CheckedFile,
+    IngestReport,
+    RejectRow,
+    ingest_path,
+    load_mapping,
+    loaded_before,
+    read_file,
+    store_checked,
+)
 from chiso.methodology import load_methodology
 from chiso.methodology.model import Methodology
 from chiso.official.api_files import RawFile, import_raw, sniff
@@ -198,13 +207,14 @@ class Workspace:
     def store(self) -> Store:
         if self._store is None:
             self._store = Store(self.settings.db)
-            versions = 0
-            if self._store.derived_created:
+            # the derived tables miss committed ingests (a crash before their rebuild, or an older chiso's store):
+            # finish them before serving anything (docs/guarantees.md)
+            if current.is_stale(self._store):
                 versions = self._store.table("dossier_version").count().to_pyarrow().as_py() or 0
-            if versions:  # a store written by an older chiso: rebuild the current dossiers and their flags
-                log.warning("Kho dữ liệu do phiên bản chiso cũ hơn ghi: đang dựng lại bảng hồ sơ hiện hành từ %s bản "
-                            "ghi hồ sơ (chỉ một lần)…", f"{versions:,}".replace(",", "."))  # fmt: skip
-                self.refresh()
+                log.warning("Bảng hồ sơ hiện hành chưa có mọi dữ liệu đã nạp (lần nạp trước bị ngắt, hoặc kho do "
+                            "phiên bản chiso cũ hơn ghi): đang dựng lại từ %s bản ghi hồ sơ…",
+                            f"{versions:,}".replace(",", "."))  # fmt: skip
+                self.refresh(only_if_stale=True)
         return self._store
 
     @property
@@ -675,9 +685,11 @@ class Workspace:
 
     def add_calendar_overrides(self, overrides: Iterable[Override]) -> int:
         rows = [{"day": o.day, "kind": o.kind, "note": o.note} for o in overrides]
-        with self.store.transaction():
+        with self.store.transaction():  # computed deadlines follow the calendar: rebuilt in the same transaction
+            self.store.lock_writes()
             self.store.insert("calendar_override", rows)
-        self._local_cache.clear()
+            self._rebuild()
+        self.store.checkpoint()
         return len(rows)
 
     def ingest(
@@ -690,38 +702,59 @@ class Workspace:
     ) -> list[IngestReport]:
         """Ingest files (units and procedures first, so that dossiers can use them); rebuild current state.
 
-        A file refused as a whole raises ``InputFileError`` after the files before it were stored (each file is
-        its own transaction); the caller reports which.
+        The files and the rebuild of the derived tables are one transaction under the writers' lock: after a crash
+        the store holds all of it or none (docs/guarantees.md). A file refused as a whole raises
+        ``InputFileError`` after the files before it were stored; the caller reports which.
         """
         mapped = load_mapping(Path(mapping)) if mapping else None
         ordered = sorted((Path(p) for p in paths), key=_ingest_order)
         reports: list[IngestReport] = []
-        try:
+        refused: InputFileError | None = None
+        store = self.store
+        folder = Path(rejects_dir) if rejects_dir else None
+        first: CheckedFile | None = None
+        if ordered:  # read before the writers' lock: a single upload is checked while other writers proceed
+            fid, known = loaded_before(store, ordered[0])
+            if not known:
+                first = read_file(ordered[0], fid, kind=kind, mapping=mapped, unit_names=self._unit_names(),
+                                  limits=self.settings.xlsx_limits)
+        with store.transaction():
+            store.lock_writes()
             for path in ordered:
-                names = {n.name: n.code for n in unit_nodes(self.store).values()}
-                reports.extend(
-                    ingest_path(
-                        self.store,
-                        path,
-                        kind=kind,
-                        mapping=mapped,
-                        rejects_dir=Path(rejects_dir) if rejects_dir else None,
-                        unit_names=names,
-                        calendar=self.calendar(),
-                        limits=self.settings.xlsx_limits,
-                    )
-                )
-        finally:
+                try:
+                    if first is not None and path == first.path:
+                        reports.extend(store_checked(store, first, rejects_dir=folder, calendar=self.calendar()))
+                        continue
+                    reports.extend(ingest_path(store, path, kind=kind, mapping=mapped, rejects_dir=folder,
+                                               unit_names=self._unit_names(), calendar=self.calendar(),
+                                               limits=self.settings.xlsx_limits))  # fmt: skip
+                except InputFileError as exc:  # raised before the file wrote anything: keep the ones before
+                    refused = exc
+                    break
             if any(not r.skipped for r in reports):
-                self.refresh()
+                self._rebuild()
+        if any(not r.skipped for r in reports):
+            store.checkpoint()
+        if refused is not None:
+            raise refused
         return reports
 
-    def refresh(self) -> current.RefreshReport:
-        """Rebuild the current dossier table (after ingest or calendar changes)."""
-        self._local_cache.clear()
-        report = current.refresh_dossiers(self.store, self.calendar())
+    def _unit_names(self) -> dict[str, str]:
+        return {n.name: n.code for n in unit_nodes(self.store).values()}
+
+    def refresh(self, *, only_if_stale: bool = False) -> current.RefreshReport | None:
+        """Rebuild the current dossier table in its own transaction (an older store, a calendar change)."""
+        with self.store.transaction():
+            self.store.lock_writes()
+            if only_if_stale and not current.is_stale(self.store):  # another writer finished it meanwhile
+                return None
+            report = self._rebuild()
         self.store.checkpoint()
         return report
+
+    def _rebuild(self) -> current.RefreshReport:
+        self._local_cache.clear()
+        return current.refresh_dossiers(self.store, self.calendar())
 
     def ingest_history(self) -> list[dict]:
         t = self.store.table("ingest_run")

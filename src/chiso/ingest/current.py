@@ -15,7 +15,7 @@ Every ingested row is kept (``*_version`` tables: history forever). The engine r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import ibis
 import ibis.expr.types as ir
@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from chiso.engine.predicates import static_flags
 from chiso.store.connection import Store
+from chiso.store.tables import DERIVED_STATE
 from chiso.workdays import WorkCalendar
 
 EPOCH = ibis.timestamp(datetime(1900, 1, 1), timezone="UTC")
@@ -95,8 +96,30 @@ def _computed_dues(store: Store, latest: ir.Table, calendar: WorkCalendar) -> pa
     return pa.table({"dossier_code": rows.column("dossier_code"), "due_new": pa.array(dues, pa.timestamp("us", "UTC"))})
 
 
+def _ingest_high(store: Store) -> int:
+    return int(store.table("ingest_run").ingest_id.max().to_pyarrow().as_py() or 0)
+
+
+def _mark_built(store: Store) -> None:
+    """Record, in the rebuild's transaction, the newest ingest that the derived tables include."""
+    store.delete_all(DERIVED_STATE)
+    store.insert(DERIVED_STATE, [{"ingest_high": _ingest_high(store), "built_at": datetime.now(UTC)}])
+
+
+def is_stale(store: Store) -> bool:
+    """The derived tables do not include every committed ingest (see docs/guarantees.md).
+
+    True for a store whose rebuild never committed: a crash between an older chiso's ingest and its rebuild, a
+    derived table re-created by a new version, or a store written before the marker existed.
+    """
+    built = store.table(DERIVED_STATE).ingest_high.max().to_pyarrow().as_py()
+    if built is None:  # never rebuilt since the marker exists: stale if there are dossiers to show
+        return bool(store.table("dossier_version").count().to_pyarrow().as_py())
+    return int(built) != _ingest_high(store)
+
+
 def refresh_dossiers(store: Store, calendar: WorkCalendar) -> RefreshReport:
-    """Rebuild the ``dossier`` table from every version ingested so far (idempotent)."""
+    """Rebuild the ``dossier`` table from every version ingested so far (idempotent), with the marker."""
     latest = _latest_versions(store)
     ends = step_ends(store)
     dues = ibis.memtable(_computed_dues(store, latest, calendar))
@@ -111,6 +134,7 @@ def refresh_dossiers(store: Store, calendar: WorkCalendar) -> RefreshReport:
     )
     flagged = static_flags(current, procedures(store))
     with store.transaction():
+        store.lock_writes()
         # stored in reception order: a month's query then reads only the row groups of that month
         store.replace_rows("dossier", flagged.order_by([flagged.received_at, flagged.dossier_code]))
         d = store.table("dossier")
@@ -118,6 +142,7 @@ def refresh_dossiers(store: Store, calendar: WorkCalendar) -> RefreshReport:
             dossiers=d.count(), first_received_at=d.received_at.min()
         )
         store.replace_rows("dossier_pair", pairs)
+        _mark_built(store)
     counts = d.aggregate(
         n=d.count(),
         computed=d.due_computed.sum(),

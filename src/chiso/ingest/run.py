@@ -4,6 +4,11 @@ The invariant users rely on: ``rows_read = rows_stored + rows_rejected``. A row 
 fields cannot be read or a cross-check fails; every such field is reported (file, row, field, value, reason).
 A file whose shape cannot be recognised, or that lacks a required column, is refused as a whole with
 ``InputFileError`` and nothing is written. A file already ingested (same SHA-256) is skipped.
+
+``read_file`` reads and checks a file without touching the store; ``store_checked`` writes its rows, rejects and
+``ingest_run`` rows in one transaction under the writers' lock (``Store.lock_writes``): a second ingest of the
+same file waits, then reports it as already loaded. When the workspace ingests, that transaction also covers the
+rebuild of the derived tables (docs/guarantees.md).
 """
 
 from __future__ import annotations
@@ -335,10 +340,31 @@ def _write_rejects_csv(target: Path, file_name: str, rejects: pa.Table) -> None:
             w.writerow([file_name, r["row"], r["field"], r["value"], r["reason"]])
 
 
-def _next_ingest_id(store: Store) -> int:
-    t = store.table("ingest_run")
-    current = t.ingest_id.max().to_pyarrow().as_py()
-    return int(current or 0) + 1
+def _already_loaded(store: Store, path: Path, fid: str, fmt: str) -> list[IngestReport]:
+    """Reports 'already loaded' for a file whose ingest committed (same SHA-256), else an empty list."""
+    runs = store.table("ingest_run")
+    known = runs.filter(runs.file_id == fid).select("file_name", "kind").to_pyarrow().to_pylist()
+    return [IngestReport(path.name, str(path), k["kind"], fmt, skipped=True, duplicate_of=k["file_name"])
+            for k in known]  # fmt: skip
+
+
+@dataclass
+class CheckedFile:
+    """A file read and checked (``read_file``), not yet stored: one part per table it holds."""
+
+    path: Path
+    fid: str
+    fmt: str
+    parts: list[tuple[RawTable, str, dict[str, pa.Array], _Collector, list[str], list[str], list[str]]]
+
+
+def loaded_before(store: Store, path: Path) -> tuple[str, list[IngestReport]]:
+    """The file's SHA-256, and 'already loaded' reports when a committed ingest stored these bytes."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"Không tìm thấy tệp {path}", file=str(path), expected="một tệp có thật")
+    fid = file_id(path)
+    return fid, _already_loaded(store, path, fid, _format_of(path))
 
 
 def ingest_path(
@@ -357,16 +383,24 @@ def ingest_path(
     ``limits`` bound an XLSX workbook (checked before it is parsed); codes of units and procedures that the
     catalogues do not know are reported as warnings (``IngestReport.unknown_codes``), the rows are kept.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"Không tìm thấy tệp {path}", file=str(path), expected="một tệp có thật")
-    fid = file_id(path)
-    runs = store.table("ingest_run")
-    known = runs.filter(runs.file_id == fid).select("file_name", "kind").to_pyarrow().to_pylist()
-    fmt = _format_of(path)
+    fid, known = loaded_before(store, path)
     if known:
-        return [IngestReport(path.name, str(path), k["kind"], fmt, skipped=True, duplicate_of=k["file_name"])
-                for k in known]  # fmt: skip
+        return known
+    checked = read_file(Path(path), fid, kind=kind, mapping=mapping, unit_names=unit_names, limits=limits)
+    return store_checked(store, checked, rejects_dir=rejects_dir, calendar=calendar)
+
+
+def read_file(
+    path: Path,
+    fid: str,
+    *,
+    kind: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    unit_names: Mapping[str, str] | None = None,
+    limits: XlsxLimits | None = None,
+) -> CheckedFile:
+    """Read and check every row of a file without touching the store; a file refused as a whole raises."""
+    fmt = _format_of(path)
     raws = read(path, limits=limits)
     parsed = []
     for raw in raws:
@@ -385,17 +419,28 @@ def ingest_path(
                 hint="Dùng --kind dossiers|procedures|units|petitions|steps nếu tiêu đề cột khác thường.",
             )
         parsed.append((raw, k, *_parse_table(raw, path, k, mapping, unit_names)))
-    checked = []  # per table: codes the catalogues do not know (their sentences join the table's warnings)
+    return CheckedFile(path, fid, fmt, parsed)
+
+
+def store_checked(
+    store: Store, checked: CheckedFile, *, rejects_dir: Path | None = None, calendar: WorkCalendar | None = None
+) -> list[IngestReport]:
+    """Write a checked file in one transaction under the writers' lock, or report it as already loaded."""
+    path, fid, fmt, parsed = checked.path, checked.fid, checked.fmt, checked.parts
+    found_codes = []  # per table: codes the catalogues do not know (their sentences join the table's warnings)
     for _, k, values, bad, _, _, warnings in parsed:
         found = unknown_codes(store, k, values, pc.invert(bad.rejected))
         warnings.extend(u.sentence(KIND_LABELS[k]) for u in found)
-        checked.append(found)
+        found_codes.append(found)
     reports: list[IngestReport] = []
     started = datetime.now(UTC)
     with store.transaction():
-        ingest_id = _next_ingest_id(store)
+        store.lock_writes()
+        known = _already_loaded(store, path, fid, fmt)  # stored by another writer while this one was reading
+        if known:
+            return known
         for offset, (raw, k, values, bad, unknown, personal, warnings) in enumerate(parsed):
-            run_id = ingest_id + offset
+            run_id = store.next_ingest_id()
             keep = pc.invert(bad.rejected)
             table = _stored_table(k, values, keep, raw.rows, run_id)
             if k == "petitions" and calendar is not None:
@@ -447,6 +492,6 @@ def ingest_path(
                 ],
             )
             reports.append(report)
-    for report, found in zip(reports, checked, strict=True):
+    for report, found in zip(reports, found_codes, strict=True):
         report.unknown_codes = found
     return reports

@@ -172,10 +172,12 @@ def store_file(
 ) -> ImportReport:
     """Write a parsed file in one transaction, or report it as a duplicate.
 
-    ``extra_rows`` (table → rows) are written in the same transaction: the raw responses and capture record of
-    a portal capture (official/api_store.py)."""
-    files = store.table("official_file")
-    known = files.filter(files.file_id == parsed.file_id).select("file_name").to_pyarrow().to_pylist()
+    The duplicate check is repeated under the writers' lock, in the writing transaction: two imports of one file
+    at once store it once (the unique key on ``official_file.file_id`` backs this up). ``extra_rows`` (table →
+    rows) are written in the same transaction: the raw responses and capture record of a portal capture
+    (official/api_store.py).
+    """
+    known = _known(store, parsed.file_id)
     report = ImportReport(parsed.path, parsed.file_id, "imported", parsed.shape, warnings=parsed.warnings)
     ids = [f"{parsed.file_id[:16]}-{i:02d}" for i in range(len(parsed.snapshots))]
     for sid, s in zip(ids, parsed.snapshots, strict=True):
@@ -193,9 +195,7 @@ def store_file(
             )
         )
     if known:
-        report.status = "duplicate"
-        report.duplicate_of = known[0]["file_name"]
-        return report
+        return _duplicate(report, known)
     now = datetime.now(UTC)
     snapshot_rows, unit_rows, group_rows, metric_rows = [], [], [], []
     for sid, s in zip(ids, parsed.snapshots, strict=True):
@@ -256,6 +256,10 @@ def store_file(
                     }
                 )
     with store.transaction():
+        store.lock_writes()
+        known = _known(store, parsed.file_id)  # stored by another writer while this one was reading
+        if known:
+            return _duplicate(report, known)
         store.insert(
             "official_file",
             [
@@ -277,4 +281,15 @@ def store_file(
         store.insert("official_metric", metric_rows)
         for table, rows in (extra_rows or {}).items():
             store.insert(table, rows)
+    return report
+
+
+def _known(store: Store, file_id: str) -> list[dict[str, Any]]:
+    files = store.table("official_file")
+    return files.filter(files.file_id == file_id).select("file_name").to_pyarrow().to_pylist()
+
+
+def _duplicate(report: ImportReport, known: list[dict[str, Any]]) -> ImportReport:
+    report.status = "duplicate"
+    report.duplicate_of = known[0]["file_name"]
     return report

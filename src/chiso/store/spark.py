@@ -327,6 +327,12 @@ class SparkStore:
         self._record(name, "append", part, table.num_rows)
         return table.num_rows
 
+    def clear(self, name: str) -> None:
+        """Switch table ``name`` to an empty part (published with the transaction's log)."""
+        part = f"part={_txid()}"
+        self._write(TABLES[name].to_pyarrow().empty_table(), self._path(name, part))
+        self._record(name, "replace", part, 0)
+
     def replace_rows(self, name: str, expr: ir.Table) -> None:
         """Write the rows of ``expr`` as a new part of ``name`` and switch the table to it."""
         from pyspark.sql import functions

@@ -147,9 +147,20 @@ DOSSIER_FLAGS = {
 # Tables rebuilt from the others (ingest/current.py): when their declared columns change they are re-created
 # empty when the store opens, and the workspace rebuilds them.
 DERIVED_TABLES = ("dossier", "dossier_pair")
+# The durable record of what the derived tables were built from (docs/guarantees.md): one row, written in the
+# rebuild's transaction; the store is stale when it is missing (with ingests stored) or names an older ingest.
+DERIVED_STATE = "derived_state"
+# Keys that concurrent writers must not break (PostgreSQL; harmless on DuckDB's single writer): a file is stored
+# once per kind, an official file once.
+UNIQUE_KEYS = {
+    "chiso_ingest_run_file": ("ingest_run", ("file_id", "kind")),
+    "chiso_official_file_id": ("official_file", ("file_id",)),
+}
+INGEST_SEQUENCE = "chiso_ingest_id"  # PostgreSQL: ingest ids (DuckDB, one writer: the next after the largest)
 
 TABLES.update(
     {
+        DERIVED_STATE: ibis.schema({"ingest_high": "int64", "built_at": TS}),
         "ingest_run": ibis.schema(
             {
                 "ingest_id": "int64",
@@ -399,6 +410,10 @@ PG_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+def pg_index_names() -> list[str]:
+    return [f"ix_{table}_{'_'.join(columns)}" for table, indexes in PG_INDEXES.items() for columns in indexes]
+
+
 def ensure_pg_indexes(con: ibis.BaseBackend) -> None:
     """Create the PostgreSQL indexes that do not exist yet (idempotent)."""
     for table, indexes in PG_INDEXES.items():
@@ -416,25 +431,42 @@ def register_tables(schemas: dict[str, Schema]) -> None:
         TABLES[name] = schema
 
 
-def _drop_table(con: ibis.BaseBackend, name: str) -> None:
-    # plain SQL: ibis 12's drop_table renders an empty statement with sqlglot 30
-    result = con.raw_sql(f'DROP TABLE "{name}"')  # type: ignore[attr-defined]
+def _run(con: ibis.BaseBackend, sql: str) -> None:
+    result = con.raw_sql(sql)  # type: ignore[attr-defined]
     if con.name == "postgres":
         result.close()
+
+
+def _drop_table(con: ibis.BaseBackend, name: str) -> None:
+    # plain SQL: ibis 12's drop_table renders an empty statement with sqlglot 30
+    _run(con, f'DROP TABLE "{name}"')
+
+
+def outdated_derived(con: ibis.BaseBackend, existing: set[str]) -> list[str]:
+    """Derived tables whose columns differ from the declared ones (to be re-created and rebuilt)."""
+    # names only: a backend may map a declared type to a wider one (PostgreSQL has no 1-byte integer)
+    return [n for n in DERIVED_TABLES if n in existing and list(con.table(n).columns) != list(TABLES[n].names)]
+
+
+def tables_ready(con: ibis.BaseBackend) -> bool:
+    """Every registered table exists with its declared columns (a cheap check before taking the write lock)."""
+    existing = set(con.list_tables())
+    return set(TABLES) <= existing and not outdated_derived(con, existing)
 
 
 def ensure_tables(con: ibis.BaseBackend) -> list[str]:
     """Create the registered tables that do not exist yet; record the schema version once.
 
-    Returns the derived tables that were (re-)created, which must be rebuilt from the stored versions.
+    Returns the derived tables that were (re-)created. Re-creating one clears ``derived_state`` in the same
+    transaction (when the caller holds one), so the store reads as stale until they are rebuilt.
     """
     existing = set(con.list_tables())
     created: list[str] = []
-    for name in DERIVED_TABLES:
-        # names only: a backend may map a declared type to a wider one (PostgreSQL has no 1-byte integer)
-        if name in existing and list(con.table(name).columns) != list(TABLES[name].names):
-            _drop_table(con, name)
-            existing.discard(name)
+    for name in outdated_derived(con, existing):
+        if DERIVED_STATE in existing:  # rebuilt empty: the marker goes with them, so a crash leaves them stale
+            _run(con, f'DELETE FROM "{DERIVED_STATE}"')
+        _drop_table(con, name)
+        existing.discard(name)
     for name, schema in TABLES.items():
         if name not in existing:
             con.create_table(name, schema=schema)
