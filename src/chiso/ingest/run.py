@@ -8,7 +8,6 @@ A file whose shape cannot be recognised, or that lacks a required column, is ref
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
+from chiso.cells import CsvWriter
 from chiso.errors import InputFileError
 from chiso.ingest.fields import KIND_FIELDS, KIND_LABELS, Field, match_headings
 from chiso.ingest.parse import parse
@@ -313,7 +313,7 @@ def _petition_dues(table: pa.Table, calendar: WorkCalendar) -> pa.Table:
 
 def _write_rejects_csv(target: Path, file_name: str, rejects: pa.Table) -> None:
     with target.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = CsvWriter(fh)  # the rejected values are raw input: never a formula in a spreadsheet
         w.writerow(["Tệp", "Dòng", "Trường", "Giá trị", "Lý do"])
         for r in rejects.to_pylist():
             w.writerow([file_name, r["row"], r["field"], r["value"], r["reason"]])
