@@ -1,6 +1,6 @@
 """No export writes a formula from data: names from imported files that look like formulas reach every CSV and XLSX
 chiso writes (appendix, ranking, dossier and due lists, rejects, the web's CSV, generated files) as text with a
-leading quote, never as a formula (issue 10, item 5; docs/decisions/0008-safe-exports.md)."""
+leading quote, never as a formula (issue 10, item 5; docs/decisions/0008-safe-exports-and-revocable-sessions.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Safe cells for every CSV and XLSX file chiso writes (one rule, docs/decisions/0008-safe-exports.md).
+"""Safe cells for every CSV and XLSX file chiso writes: one rule (docs/exports.md, decision 0008).
 
 Names and codes in exports come from imported files. A spreadsheet program turns a cell that starts with
 ``=``, ``+``, ``-`` or ``@`` (and, after a tab or carriage return, the same) into a formula: a unit named

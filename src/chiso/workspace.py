@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -203,8 +204,11 @@ class Workspace:
         period: Period | None = None,
         methodology: str | None = None,
         captured_at: datetime | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
     ) -> list[ImportOutcome]:
-        """Import each file on its own: a refused file stores nothing and does not stop the others."""
+        """Import each file on its own: a refused file stores nothing and does not stop the others.
+
+        ``write_lock`` (the web's upload lock) is held only while a parsed file is stored, never while it is read."""
         outcomes = []
         for raw in paths:
             path = Path(raw)
@@ -219,7 +223,8 @@ class Workspace:
                     methodology=methodology or self.settings.methodology,
                     captured_at=captured_at,
                 )
-                outcomes.append(ImportOutcome(str(path), report=store_file(self.store, parsed)))
+                with write_lock or nullcontext():
+                    outcomes.append(ImportOutcome(str(path), report=store_file(self.store, parsed)))
             except ChisoError as exc:
                 outcomes.append(ImportOutcome(str(path), error=exc))
         return outcomes
@@ -321,6 +326,12 @@ class Workspace:
                 )
             kind_sets = [(kind,)]
         methodology = self._methodology_of(parent_code, chosen)
+        groups = [g.code for g in methodology.groups]
+        if by.lower() != "total" and by.upper() not in groups:
+            raise ChisoError(
+                f"Không xếp hạng theo '{by}' được: không có nhóm chỉ số mã này",
+                hint="Xếp theo total (tổng điểm) hoặc một mã nhóm: " + ", ".join(groups) + ".",
+            )
         by_code = "total" if by.lower() == "total" else methodology.group(by.upper()).code
         tables = []
         for kinds in kind_sets:
@@ -591,11 +602,13 @@ class Workspace:
         kind: str | None = None,
         mapping: Path | str | None = None,
         rejects_dir: Path | str | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
     ) -> list[IngestReport]:
         """Ingest files (units and procedures first, so that dossiers can use them); rebuild current state.
 
         A file refused as a whole raises ``InputFileError`` after the files before it were stored (each file is
-        its own transaction); the caller reports which.
+        its own transaction); the caller reports which. ``write_lock`` (the web's upload lock) is held while rows
+        are written and the current state rebuilt, never while a file is read and checked.
         """
         mapped = load_mapping(Path(mapping)) if mapping else None
         ordered = sorted((Path(p) for p in paths), key=_ingest_order)
@@ -612,11 +625,13 @@ class Workspace:
                         rejects_dir=Path(rejects_dir) if rejects_dir else None,
                         unit_names=names,
                         calendar=self.calendar(),
+                        write_lock=write_lock,
                     )
                 )
         finally:
             if any(not r.skipped for r in reports):
-                self.refresh()
+                with write_lock or nullcontext():
+                    self.refresh()
         return reports
 
     def refresh(self) -> current.RefreshReport:

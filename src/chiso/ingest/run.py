@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -334,8 +335,12 @@ def ingest_path(
     rejects_dir: Path | None = None,
     unit_names: Mapping[str, str] | None = None,
     calendar: WorkCalendar | None = None,
+    write_lock: AbstractContextManager[object] | None = None,
 ) -> list[IngestReport]:
-    """Ingest one file (a JSON envelope may hold dossiers and steps: one report each)."""
+    """Ingest one file (a JSON envelope may hold dossiers and steps: one report each).
+
+    The file is read and checked first; ``write_lock`` (the web's upload lock) is held only while the rows are
+    written, so that one user's large file does not make the others wait while it is parsed."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"Không tìm thấy tệp {path}", file=str(path), expected="một tệp có thật")
@@ -364,7 +369,12 @@ def ingest_path(
         parsed.append((raw, k, *_parse_table(raw, path, k, mapping, unit_names)))
     reports: list[IngestReport] = []
     started = datetime.now(UTC)
-    with store.transaction():
+    with write_lock or nullcontext(), store.transaction():
+        if write_lock is not None:  # stored by someone else while this copy was parsed
+            again = runs.filter(runs.file_id == fid).select("file_name", "kind").to_pyarrow().to_pylist()
+            if again:
+                return [IngestReport(path.name, str(path), k["kind"], fmt, skipped=True, duplicate_of=k["file_name"])
+                        for k in again]  # fmt: skip
         ingest_id = _next_ingest_id(store)
         for offset, (raw, k, values, bad, unknown, personal, warnings) in enumerate(parsed):
             run_id = ingest_id + offset

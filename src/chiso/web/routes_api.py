@@ -126,7 +126,7 @@ def dossiers(
     gap_only: bool = Query(True, description="chỉ hồ sơ làm mất điểm"),
     status: str | None = Query(None),
     search: str | None = Query(None),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=100_000),
     page_size: int = Query(50, ge=1, le=500),
     ctx: Ctx = Depends(api_ctx),
 ) -> JSONResponse:
