@@ -202,6 +202,7 @@ ENGLISH = re.compile(r"\b(Input should|field required|Internal Server Error|Trac
         "/api/v1/units/H21.227/due-soon?within_hours=-1",
         "/api/v1/results?source=khac",
         "/api/v1/verify?tolerance=abc",
+        "/api/v1/verify?tolerance=1e999999",
         "/api/v1/units/%00",
     ],
 )
@@ -243,6 +244,7 @@ def test_an_unexpected_error_is_one_vietnamese_sentence(app, monkeypatch):
     staff = login(TestClient(app, follow_redirects=False, raise_server_exceptions=False), "vanphong")
     api = staff.get("/api/v1/ranking")
     assert api.status_code == 500 and "secret" not in api.text and api.json()["error"].startswith("Lỗi không mong")
+    assert api.headers["cache-control"] == "no-store"
     page = staff.get("/ranking")
     assert page.status_code == 500 and "secret" not in page.text and "Lỗi không mong muốn" in page.text
 

@@ -129,4 +129,6 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return error_response(request, 500, UNEXPECTED)
+        response = error_response(request, 500, UNEXPECTED)
+        response.headers["Cache-Control"] = "no-store"  # answered outside the headers middleware
+        return response

@@ -160,7 +160,7 @@ def due_soon(
 @router.get("/verify", summary="Kiểm tra điểm theo công thức (như chiso verify --format json)")
 def verify(
     period: str | None = PERIOD,
-    tolerance: Decimal | None = Query(None, ge=0),
+    tolerance: Decimal | None = Query(None, ge=0, le=100),
     ctx: Ctx = Depends(api_ctx),
 ) -> JSONResponse:
     ctx.require_writer()  # covers every unit of the store
