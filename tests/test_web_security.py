@@ -186,6 +186,16 @@ def test_http_basic_is_throttled_with_retry_after(app):
     assert api.get("/api/v1/me", headers=good).json()["username"] == "vanphong"
 
 
+def test_a_remembered_basic_password_is_forgotten_when_it_changes(app):
+    api = client(app, "192.0.2.98")
+    old = {"Authorization": "Basic " + base64.b64encode(f"vanphong:{PASSWORD}".encode()).decode()}
+    assert api.get("/api/v1/me", headers=old).status_code == 200  # verified, and remembered for a minute
+    app.state.web.accounts.save("vanphong", role="staff", unit="H21", password="mat-khau-moi-2026", by="test")
+    assert api.get("/api/v1/me", headers=old).status_code == 401
+    new = {"Authorization": "Basic " + base64.b64encode(b"vanphong:mat-khau-moi-2026").decode()}
+    assert api.get("/api/v1/me", headers=new).status_code == 200
+
+
 # -- bad parameters: 400 in Vietnamese -------------------------------------------------------------------
 ENGLISH = re.compile(r"\b(Input should|field required|Internal Server Error|Traceback|Error)\b")
 
