@@ -334,7 +334,7 @@ class Accounts:
             ids = open_.to_pyarrow().column("session_id").to_pylist()
             now = datetime.now(UTC)
             rows = [{"session_id": sid, "username": name, "ended_at": now, "reason": reason} for sid in ids]
-            # and a row for the user: a login racing this change (password checked before it) ends too
+            # and a row for the user: a session another process opened between the look-up and this write ends too
             rows.append({"session_id": None, "username": name, "ended_at": now, "reason": reason})
             self.ws.store.insert("web_session_end", rows)
             for sid, (_, s) in list(self._sessions.items()):
