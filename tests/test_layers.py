@@ -8,6 +8,7 @@ SRC = Path(__file__).parent.parent / "src" / "chiso"
 LAYERS = {
     "chiso.errors": 0,
     "chiso.formatting": 0,
+    "chiso.cells": 0,
     "chiso.jsonfile": 0,
     "chiso.textfile": 0,
     "chiso.xlsxfile": 0,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -234,9 +235,11 @@ class Workspace:
         period: Period | None = None,
         methodology: str | None = None,
         captured_at: datetime | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
     ) -> list[ImportOutcome]:
         """Import each file on its own: a refused file stores nothing and does not stop the others.
 
+        ``write_lock`` (the web's upload lock) is held only while a parsed file is stored, never while it is read.
         Raw responses of the portal's API (the ``{"code","data","message"}`` envelope) are read together: those of
         one period and capture time combine into one capture (official/api_files.py)."""
         outcomes: list[ImportOutcome] = []
@@ -260,13 +263,15 @@ class Workspace:
                     captured_at=captured_at,
                     limits=self.settings.xlsx_limits,
                 )
-                outcomes.append(ImportOutcome(str(path), report=store_file(self.store, parsed)))
+                with write_lock or nullcontext():
+                    outcomes.append(ImportOutcome(str(path), report=store_file(self.store, parsed)))
             except ChisoError as exc:
                 outcomes.append(ImportOutcome(str(path), error=exc))
         if raw_files:
             chooser = _chooser(methodology or self.settings.methodology)
-            done = {o.path: o for o in import_raw(self.store, raw_files, period=period, captured_at=captured_at,
-                                                  methodology_for=chooser)}  # fmt: skip
+            with write_lock or nullcontext():
+                done = {o.path: o for o in import_raw(self.store, raw_files, period=period, captured_at=captured_at,
+                                                      methodology_for=chooser)}  # fmt: skip
             for o in outcomes:
                 if o.path in done:
                     o.report, o.error = done[o.path].report, done[o.path].error
@@ -410,6 +415,12 @@ class Workspace:
                 )
             kind_sets = [(kind,)]
         methodology = self._methodology_of(parent_code, chosen)
+        groups = [g.code for g in methodology.groups]
+        if by.lower() != "total" and by.upper() not in groups:
+            raise ChisoError(
+                f"Không xếp hạng theo '{by}' được: không có nhóm chỉ số mã này",
+                hint="Xếp theo total (tổng điểm) hoặc một mã nhóm: " + ", ".join(groups) + ".",
+            )
         by_code = "total" if by.lower() == "total" else methodology.group(by.upper()).code
         tables = []
         for kinds in kind_sets:
@@ -699,12 +710,15 @@ class Workspace:
         kind: str | None = None,
         mapping: Path | str | None = None,
         rejects_dir: Path | str | None = None,
+        write_lock: AbstractContextManager[object] | None = None,
     ) -> list[IngestReport]:
         """Ingest files (units and procedures first, so that dossiers can use them); rebuild current state.
 
         The files and the rebuild of the derived tables are one transaction under the writers' lock: after a crash
         the store holds all of it or none (docs/guarantees.md). A file refused as a whole raises
-        ``InputFileError`` after the files before it were stored; the caller reports which.
+        ``InputFileError`` after the files before it were stored; the caller reports which. ``write_lock`` (the
+        web's upload lock) is held while rows are written and the derived tables rebuilt, never while the first
+        file is read and checked.
         """
         mapped = load_mapping(Path(mapping)) if mapping else None
         ordered = sorted((Path(p) for p in paths), key=_ingest_order)
@@ -718,7 +732,7 @@ class Workspace:
             if not known:
                 first = read_file(ordered[0], fid, kind=kind, mapping=mapped, unit_names=self._unit_names(),
                                   limits=self.settings.xlsx_limits)
-        with store.transaction():
+        with write_lock or nullcontext(), store.transaction():
             store.lock_writes()
             for path in ordered:
                 try:

@@ -8,7 +8,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
+from chiso.cells import csv_value, put
 from chiso.errors import ChisoError
 from chiso.serialize import to_jsonable
 
@@ -44,24 +44,14 @@ def print_json(data: Any) -> None:
 def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
+    writer.writerow({k: csv_value(k) for k in columns})  # headings pass through the same rule
     for row in rows:
-        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+        writer.writerow({k: csv_value(row.get(k)) for k in columns})
     return buffer.getvalue()
 
 
 def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
     sys.stdout.write(csv_text(rows, columns))
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is None:
-        return ""
-    return value
 
 
 def write_xlsx(
@@ -71,7 +61,8 @@ def write_xlsx(
     title: str | None = None,
     number_formats: dict[str, str] | None = None,
 ) -> Path:
-    """Write sheets (name, headings, rows) with a bold frozen header; numbers stay numbers."""
+    """Write sheets (name, headings, rows) with a bold frozen header; numbers stay numbers, no text becomes a
+    formula (``chiso.cells.put``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -82,16 +73,16 @@ def write_xlsx(
         ws = wb.create_sheet(name[:31])
         start = 1
         if title:
-            ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+            put(ws, 1, 1, title).font = Font(bold=True, size=13)
             start = 3
         for j, h in enumerate(headings, start=1):
-            c = ws.cell(row=start, column=j, value=h)
+            c = put(ws, start, j, h)
             c.font = Font(bold=True, color="FFFFFF")
             c.fill = PatternFill("solid", fgColor="1F4E79")
             c.alignment = Alignment(wrap_text=True, vertical="center")
         for i, row in enumerate(rows, start=start + 1):
             for j, value in enumerate(row, start=1):
-                cell = ws.cell(row=i, column=j, value=float(value) if isinstance(value, Decimal) else value)
+                cell = put(ws, i, j, value)
                 fmt = (number_formats or {}).get(headings[j - 1])
                 if fmt and isinstance(value, int | float | Decimal):
                     cell.number_format = fmt

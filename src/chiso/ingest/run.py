@@ -13,7 +13,6 @@ rebuild of the derived tables (docs/guarantees.md).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
 
+from chiso.cells import CsvWriter
 from chiso.errors import InputFileError
 from chiso.ingest.catalogue import BASE_CODE, UnknownCodes, unknown_codes
 from chiso.ingest.fields import KIND_FIELDS, KIND_LABELS, Field, FieldType, match_headings
@@ -334,7 +334,7 @@ def _petition_dues(table: pa.Table, calendar: WorkCalendar) -> pa.Table:
 
 def _write_rejects_csv(target: Path, file_name: str, rejects: pa.Table) -> None:
     with target.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = CsvWriter(fh)  # the rejected values are raw input: never a formula in a spreadsheet
         w.writerow(["Tệp", "Dòng", "Trường", "Giá trị", "Lý do"])
         for r in rejects.to_pylist():
             w.writerow([file_name, r["row"], r["field"], r["value"], r["reason"]])

@@ -1,9 +1,9 @@
 """The appendix as a workbook: a summary sheet and every unit's component metrics, with Vietnamese headings, a
-frozen header, numbers stored as numbers (formatted) and the data cut-off written above the table."""
+frozen header, numbers stored as numbers (formatted) and the data cut-off written above the table. Every cell
+goes through ``chiso.cells.put``: names from imported files never become formulas."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from chiso.cells import put
 from chiso.report.content import ESTIMATE_MARK, LetterContent
 from chiso.report.files import save
 
@@ -81,17 +82,17 @@ def _sheet(
     ws: Worksheet, lines: list[str], columns: Any, rows: list[list[Any]]
 ) -> None:
     for i, text in enumerate(lines, start=1):
-        ws.cell(row=i, column=1, value=text).font = Font(bold=i == 1, italic=i > 1, size=13 if i == 1 else 11)
+        put(ws, i, 1, text).font = Font(bold=i == 1, italic=i > 1, size=13 if i == 1 else 11)
     top = len(lines) + 2
     for j, (title, width, _) in enumerate(columns, start=1):
-        c = ws.cell(row=top, column=j, value=title)
+        c = put(ws, top, j, title)
         c.font = Font(bold=True, color="FFFFFF")
         c.fill = HEADER_FILL
         c.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         ws.column_dimensions[get_column_letter(j)].width = width
     for i, row in enumerate(rows, start=top + 1):
         for j, value in enumerate(row, start=1):
-            cell = ws.cell(row=i, column=j, value=_cell(value))
+            cell = put(ws, i, j, value)
             fmt = columns[j - 1][2]
             if fmt and isinstance(cell.value, int | float):
                 cell.number_format = INTEGER if fmt == INTEGER and float(cell.value).is_integer() else fmt
@@ -100,8 +101,3 @@ def _sheet(
     ws.freeze_panes = ws.cell(row=top + 1, column=3)
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(columns))}{top + max(len(rows), 1)}"
 
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value

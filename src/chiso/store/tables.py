@@ -354,6 +354,18 @@ TABLES.update(
     }
 )
 
+# -- web sessions (chiso.accounts): one row per login, one per end (logout, password change, disabling) ---------
+TABLES.update(
+    {
+        "web_session": ibis.schema(
+            {"session_id": "string", "username": "string", "created_at": TS, "client": "string"}  # id: SHA-256
+        ),
+        "web_session_end": ibis.schema(  # session_id NULL: every session of the user begun before ended_at
+            {"session_id": "string", "username": "string", "ended_at": TS, "reason": "string"}
+        ),
+    }
+)
+
 
 # -- notifications (chiso/notify, docs/notify.md): subscriptions, the send ledger, rotated channel tokens -------
 TABLES.update(

@@ -1,5 +1,6 @@
 """The application factory: middleware, static files (our CSS and JS, plotly.min.js from the plotly package),
-routers and the error handlers that turn errors into Vietnamese pages or JSON."""
+routers, the API documentation behind the login (``apidocs``) and the error handlers that turn errors into
+Vietnamese pages or JSON (``errors``)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi import Depends, FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chiso import __version__
-from chiso.errors import ChisoError, NoDataError, UnknownUnitError
-from chiso.web import routes_api, routes_notify, routes_pages
-from chiso.web.auth import LoginRequiredError
+from chiso.web import apidocs, errors, routes_api, routes_notify, routes_pages
 from chiso.web.state import WebOptions, WebState
-from chiso.web.templating import render
 
 HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -55,10 +51,10 @@ def create_app(options: WebOptions | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # /docs and the schema need a login: chiso.web.apidocs serves them
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
-        swagger_ui_parameters={"defaultModelsExpandDepth": -1},
+        openapi_url=None,
+        dependencies=[Depends(errors.refuse_nul)],
     )
     app.state.web = web
     app.add_middleware(
@@ -82,12 +78,15 @@ def create_app(options: WebOptions | None = None) -> FastAPI:
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_notify.router)
-    _errors(app)
+    apidocs.install(app)
+    errors.install(app)
     return app
 
 
 class SecurityHeaders:
-    """CSP and friends on every answer, no-store on data (a plain ASGI middleware: cheaper than @middleware)."""
+    """CSP and friends on every answer; no-store on everything but the static files: every page and API answer may
+    carry figures, and a shared office computer must not keep them (a plain ASGI middleware: cheaper than
+    @middleware)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -106,48 +105,9 @@ class SecurityHeaders:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("X-Frame-Options", "DENY")
-                if path.startswith(("/api/", "/units/", "/due", "/letters")):
+                if not path.startswith("/static/"):
                     headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-def _error(request: Request, status: int, message: str, hint: str | None = None, detail: str | None = None) -> Response:
-    if _is_api(request):
-        body = {"error": message, "status": status, "hint": hint, "detail": detail}
-        return JSONResponse(body, status_code=status)
-    return render(request, "error.html", {"status": status, "message": message, "hint": hint}, status_code=status)
-
-
-def _errors(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequiredError)
-    async def login_required(request: Request, exc: LoginRequiredError) -> Response:
-        if _is_api(request):
-            return JSONResponse({"error": "Cần đăng nhập", "status": 401}, status_code=401)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/login?next={quote(target)}" + ("&expired=1" if exc.expired else ""), 303)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = "Không tìm thấy trang này" if exc.detail == "Not Found" else str(exc.detail)
-        response = _error(request, exc.status_code, message)
-        for k, v in (exc.headers or {}).items():
-            response.headers[k] = v
-        return response
-
-    @app.exception_handler(ChisoError)
-    async def chiso_error(request: Request, exc: ChisoError) -> Response:
-        status = 404 if isinstance(exc, UnknownUnitError | NoDataError) else 400
-        return _error(request, status, exc.message, exc.hint, exc.detail)
-
-    @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
-        fields = "; ".join(".".join(str(x) for x in e.get("loc", ())) + f": {e.get('msg')}" for e in exc.errors())
-        return _error(request, 422, "Tham số không hợp lệ", detail=fields)

@@ -6,7 +6,6 @@ the user may not see. Rows hold no personal data: the workspace drops it at inge
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from fastapi import HTTPException
 from fastapi.responses import StreamingResponse
 
 from chiso import serialize
+from chiso.cells import CsvWriter
 from chiso.domain.periods import Period
 from chiso.web.context import Ctx
 from chiso.wording import DOSSIER_HEADINGS, dossier_cell
@@ -102,13 +102,13 @@ def dossiers_csv_response(
     search: str | None,
 ) -> StreamingResponse:
     """Every page of the list as CSV, as ``chiso explain --dossiers --out`` writes it (Vietnamese headings, UTF-8
-    with BOM so that Excel reads the diacritics)."""
+    with BOM so that Excel reads the diacritics; no cell starts like a formula)."""
     first = dossiers(ctx, unit, period, metric, gap_only, status, search, 1, CSV_PAGE)
     columns = list(first.columns)
 
     def lines() -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = CsvWriter(buffer, lineterminator="\n")
         buffer.write("\ufeff")
         writer.writerow([DOSSIER_HEADINGS.get(c, c) for c in columns])
         page, current = 1, first

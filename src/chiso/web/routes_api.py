@@ -126,7 +126,7 @@ def dossiers(
     gap_only: bool = Query(True, description="chỉ hồ sơ làm mất điểm"),
     status: str | None = Query(None),
     search: str | None = Query(None),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=100_000),
     page_size: int = Query(50, ge=1, le=500),
     ctx: Ctx = Depends(api_ctx),
 ) -> JSONResponse:
@@ -160,7 +160,7 @@ def due_soon(
 @router.get("/verify", summary="Kiểm tra điểm theo công thức (như chiso verify --format json)")
 def verify(
     period: str | None = PERIOD,
-    tolerance: Decimal | None = Query(None, ge=0),
+    tolerance: Decimal | None = Query(None, ge=0, le=100),
     ctx: Ctx = Depends(api_ctx),
 ) -> JSONResponse:
     ctx.require_writer()  # covers every unit of the store

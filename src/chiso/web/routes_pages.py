@@ -12,20 +12,12 @@ from starlette.concurrency import run_in_threadpool
 
 from chiso.domain.results import Provenance
 from chiso.domain.units import UnitKind
-from chiso.errors import ChisoError
+from chiso.errors import ChisoError, NoDataError, UnknownUnitError
 from chiso.methodology import available, load_methodology
 from chiso.scoring.rank import Band
 from chiso.serialize import to_jsonable
 from chiso.web import charts, letters, local, queries, uploads
-from chiso.web.auth import (
-    check_csrf,
-    clear_failures,
-    client_of,
-    locked,
-    note_failure,
-    start_session,
-    state_of,
-)
+from chiso.web.auth import check_csrf, client_of, end_session, remember_device, start_session, state_of, try_login
 from chiso.web.context import Ctx, page_ctx
 from chiso.web.queries import period_arg
 from chiso.web.templating import render
@@ -76,31 +68,27 @@ def login(
 ) -> Response:
     check_csrf(request, csrf)
     web = state_of(request)
-    error = None
-    if locked(web, username):
-        error = "Đăng nhập sai quá nhiều lần; hãy thử lại sau một phút."
-        user = None
-    else:
-        user = web.accounts.authenticate(username, password)
-    if user is None:
-        if error is None:
-            note_failure(web, username)
-            error = "Tên đăng nhập hoặc mật khẩu không đúng."
-        web.accounts.audit(username, "login_failed", client=client_of(request))
-        return render(request, "login.html", {"next": _safe_next(next), "expired": False, "error": error}, 401)
-    clear_failures(web, username)
-    start_session(request, user)
-    web.accounts.audit(user.username, "login", client=client_of(request))
-    return RedirectResponse(_safe_next(next), status_code=303)
+    result = try_login(request, username, password)
+    if result.user is None:
+        context = {"next": _safe_next(next), "expired": False}
+        if result.wait:
+            response = render(request, "login.html", {**context, "error": result.refusal}, 429)
+            response.headers["Retry-After"] = str(result.wait_seconds)
+            return response
+        return render(request, "login.html", {**context, "error": "Tên đăng nhập hoặc mật khẩu không đúng."}, 401)
+    start_session(request, result.user)
+    web.accounts.audit(result.user.username, "login", client=client_of(request))
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    remember_device(request, response, result.user)
+    return response
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: str = Form("")) -> Response:
     check_csrf(request, csrf)
-    name = request.session.get("user")
+    name = end_session(request)
     if name:
         state_of(request).accounts.audit(name, "logout", client=client_of(request))
-    request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
@@ -179,6 +167,7 @@ def _own_day_change(ctx: Ctx, code: str, period: str | None) -> dict[str, Any] |
 def overview(
     request: Request, unit: str | None = None, period: str | None = None, ctx: Ctx = Depends(page_ctx)
 ) -> Response:
+    period_arg(period)  # a period that cannot be read is a bad request (400), not a problem shown on the page
     code = unit or ctx.home
     context: dict[str, Any] = {"ctx": ctx, "code": code, "period": period, "homes": _home_choices(ctx)}
     if code is None:
@@ -210,15 +199,17 @@ def ranking_page(
     by: str = "total",
     ctx: Ctx = Depends(page_ctx),
 ) -> Response:
+    chosen = period_arg(period)
     parent = parent or queries.default_parent(ctx)
     context: dict[str, Any] = {"ctx": ctx, "parent": parent, "period": period, "kind": kind, "band": band, "by": by}
     context["parents"] = [n for n in ctx.tree.roots_with_children() if ctx.allowed(n.code)] if parent else []
     if parent is None:
         return render(request, "ranking.html", {**context, "r": None, "problem": "Chưa có kết quả nào trong kho."})
     try:
-        r = queries.ranking(ctx, period=period_arg(period), parent=parent, kind=kind, by=by)
+        r = queries.ranking(ctx, period=chosen, parent=parent, kind=kind, by=by)
     except ChisoError as exc:
-        return render(request, "ranking.html", {**context, "r": None, "problem": exc.message})
+        status = 200 if isinstance(exc, NoDataError | UnknownUnitError) else 400  # a bad filter: 400, same page
+        return render(request, "ranking.html", {**context, "r": None, "problem": exc.message}, status_code=status)
     tables = r.tables
     if band:
         tables = [t for t in tables if any(row.band == band for row in t.rows)]
@@ -246,6 +237,7 @@ def unit_page(
     ctx: Ctx = Depends(page_ctx),
 ) -> Response:
     node = ctx.unit(code)
+    period_arg(period)
     context: dict[str, Any] = {
         "ctx": ctx,
         "node": node,
@@ -304,7 +296,7 @@ def dossiers_page(
     gap_only: bool = True,
     status: str | None = None,
     search: str | None = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=100_000),
     ctx: Ctx = Depends(page_ctx),
 ) -> Response:
     node = ctx.unit(code)
@@ -374,12 +366,17 @@ async def uploads_post(
     check_csrf(request, csrf)
     ctx.require_writer()
     paths = await uploads.save(ctx, files)
-    reports = await run_in_threadpool(uploads.process, ctx, paths, kind, period or None)
+    status = 200
+    try:
+        reports = await run_in_threadpool(uploads.process, ctx, paths, kind, period or None)
+    except ChisoError as exc:  # a file refused as a whole: its message on the upload page itself
+        reports, status = [uploads.refused(exc, paths)], 400
     return render(
         request,
         "uploads.html",
         {"ctx": ctx, "kinds": uploads.KINDS, "reports": to_jsonable(reports), "kind": kind,
          "local_available": local.available(ctx)},
+        status_code=status,
     )  # fmt: skip
 
 
@@ -468,6 +465,8 @@ def users_post(
         )  # fmt: skip
         ctx.audit("user", user.username, f"{user.role}; {user.unit or ''}; {'active' if user.active else 'disabled'}")
         done = f"Đã lưu người dùng {user.username}."
+        if password and user.username == ctx.user.username and user.active:
+            start_session(request, user)  # a new password ended every session: keep the administrator's own
     except ChisoError as exc:
         error = exc.message
     return render(

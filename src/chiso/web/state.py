@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from chiso.accounts import Accounts
+from chiso.web.throttle import Throttle
 from chiso.workspace import Workspace
 
 T = TypeVar("T")
@@ -57,10 +58,8 @@ class WebState:
         self._all: list[Workspace] = [self.main]
         self._all_lock = threading.Lock()
         self._local.ws = self.main
-        # login throttling and verified Basic credentials (user, valid until), per application
-        self.memory_lock = threading.Lock()
-        self.failures: dict[str, list[float]] = {}
-        self.basic_cache: dict[str, tuple[Any, float]] = {}
+        # failed logins per address, account and trusted device (chiso.web.throttle), on the same clock
+        self.throttle = Throttle(lambda: self.clock())
 
     @property
     def data_dir(self) -> Path:

@@ -1,7 +1,12 @@
 """Uploaded files: kept under the data directory, then imported (portal results) or ingested (dossier data).
 
-Both the upload page and ``POST /api/v1/uploads`` call :func:`receive`; the answer is the same JSON the CLI's
-``import-official`` and ``ingest`` print with ``--format json``, one object per file.
+Both the upload page and ``POST /api/v1/uploads`` call :func:`save` then :func:`process`; the answer is the same
+JSON the CLI's ``import-official`` and ``ingest`` print with ``--format json``, one object per file.
+
+Reading and checking a file happens outside the application's write lock; the lock is held only while the
+checked rows are written (and the current dossier table rebuilt), so a large upload does not make the other
+users' uploads wait while it is parsed. A file refused as a whole (too large once unpacked, unreadable, no
+recognisable heading…) is reported with the reader's Vietnamese message.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 from fastapi import HTTPException, UploadFile
 
 from chiso import serialize
+from chiso.errors import ChisoError, InputFileError
 from chiso.web.context import Ctx
 from chiso.web.queries import period_arg
 
@@ -59,9 +65,10 @@ def process(ctx: Ctx, paths: list[Path], kind: str, period: str | None = None) -
     if kind not in KINDS:
         raise HTTPException(400, f"Loại dữ liệu không hợp lệ: {kind}")
     ws = ctx.ws
-    with ctx.web.write_lock:
+    lock = ctx.web.write_lock  # held by the workspace only while it writes
+    try:
         if kind == "official":
-            outcomes = ws.import_official(paths, period=period_arg(period))
+            outcomes = ws.import_official(paths, period=period_arg(period), write_lock=lock)
             reports = [serialize.import_outcome(o) for o in outcomes]
             for o, r in zip(outcomes, reports, strict=True):
                 r["file"] = Path(o.path).name
@@ -70,7 +77,11 @@ def process(ctx: Ctx, paths: list[Path], kind: str, period: str | None = None) -
             ingest = getattr(ws, "ingest", None)
             if ingest is None:
                 raise HTTPException(501, "Phiên bản này chưa có phần nạp dữ liệu hồ sơ")
-            results = ingest(paths, kind=None if kind == "auto" else kind)
+            try:
+                results = ingest(paths, kind=None if kind == "auto" else kind, write_lock=lock)
+            except ChisoError as exc:
+                ctx.audit("upload", Path(getattr(exc, "file", "") or "").name, f"từ chối: {exc.message}")
+                raise
             reports = [serialize.ingest_report(r) for r in results]
             for r in reports:
                 ctx.audit(
@@ -79,5 +90,18 @@ def process(ctx: Ctx, paths: list[Path], kind: str, period: str | None = None) -
                     f"{r['kind']}: {r['rows_stored']} dòng lưu, {r['rows_rejected']} dòng bị từ chối"
                     + ("; đã có trong kho" if r["skipped"] else ""),
                 )
-    ctx.web.invalidate()
+    finally:
+        ctx.web.invalidate()  # files stored before a refused one count too
     return reports
+
+
+def refused(exc: ChisoError, paths: list[Path]) -> dict[str, Any]:
+    """A file refused as a whole, in the shape the upload page shows (as ``import-official``'s refusals)."""
+    file = Path(getattr(exc, "file", "") or (paths[0] if paths else "tệp")).name
+    earlier = " Các tệp đứng trước nó (nếu có) đã được nạp: xem Lịch sử nhập." if len(paths) > 1 else ""
+    hint = f" Gợi ý: {exc.hint}" if exc.hint else ""
+    return {
+        "file": file, "status": "refused", "error": exc.message + hint + earlier,
+        "place": exc.place if isinstance(exc, InputFileError) else None,
+        "detail": exc.detail, "snapshots": [], "warnings": [],
+    }  # fmt: skip
