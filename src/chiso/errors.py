@@ -57,6 +57,10 @@ class UnknownUnitError(ChisoError):
     """A unit code that the store does not know."""
 
 
+class AmbiguousUnitError(UnknownUnitError):
+    """A unit name that fits several units: the message lists them."""
+
+
 class PeriodError(ChisoError):
     """A period that cannot be parsed or has no data."""
 
