@@ -237,9 +237,9 @@ def test_captured_at_given_by_the_user_wins(ws):
 
 def test_units_under_a_district_hang_from_it(godau_ws):
     """Before 07/2025 a district had its own units: a three-part code's parent is the district (H53.07.02 → H53.07)."""
-    district = godau_ws.unit_info("H53.07")
+    district = godau_ws.find_unit("H53.07")
     assert (district.kind, district.parent) == ("district", "H53")
-    children = godau_ws.children("H53.07")
+    children = godau_ws.unit_tree().children("H53.07")
     assert len(children) == 10
     assert {c.kind for c in children} == {"agency", "commune"}
     assert godau_ws.verify().verification.mismatches == []

@@ -58,7 +58,11 @@ class UnknownUnitError(ChisoError):
 
 
 class AmbiguousUnitError(UnknownUnitError):
-    """A unit name that fits several units: the message lists them."""
+    """A unit name that fits several units: the message lists them, ``candidates`` holds their codes."""
+
+    def __init__(self, message: str, *, candidates: tuple[str, ...] = (), hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.candidates = candidates
 
 
 class PeriodError(ChisoError):

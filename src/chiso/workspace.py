@@ -16,9 +16,10 @@ from pathlib import Path
 from chiso.domain.codes import NATIONAL
 from chiso.domain.periods import Period
 from chiso.domain.results import FigureStatus, GroupScore, Origin, Source
-from chiso.domain.units import UnitKind
+from chiso.domain.units import Unit, UnitKind
+from chiso.domain.unittree import UnitTree
 from chiso.engine import drill
-from chiso.engine.compute import LocalRun, LocalUnit, compute_local, unit_nodes
+from chiso.engine.compute import LocalRun, LocalUnit, compute_local
 from chiso.engine.metrics import MEASURE_METRICS, Measure
 from chiso.engine.predicates import ON_TIME_RULES, Window
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
@@ -34,6 +35,7 @@ from chiso.scoring.verify import Verification, verify_units
 from chiso.settings import Settings, load_settings
 from chiso.store import Store
 from chiso.store import queries as q
+from chiso.unitmap.directory import UnitDirectory
 from chiso.workdays import OfficeHours, Override, WorkCalendar
 
 __all__ = ["IngestReport", "RejectRow", "Workspace"]
@@ -99,18 +101,6 @@ class Ranking:
     methodology: str
 
 
-@dataclass(frozen=True)
-class UnitInfo:
-    code: str
-    name: str
-    kind: str
-    parent: str | None
-
-    @property
-    def short_name(self) -> str:
-        return self.name.split(" - ")[0].strip()
-
-
 @dataclass
 class UnitView:
     """One unit's result for a period, whatever its source: totals, groups, metric lines, rank among peers."""
@@ -172,6 +162,7 @@ class Workspace:
         self.settings = settings or load_settings(db=str(db) if db is not None else None)
         self._store: Store | None = None
         self._local_cache: dict[tuple, LocalRun] = {}  # local runs by (period, rule, as_of), until the next ingest
+        self.directory = UnitDirectory(lambda: self.store)
 
     @property
     def store(self) -> Store:
@@ -230,8 +221,21 @@ class Workspace:
     def snapshots(self, period: str | None = None) -> list[q.SnapshotInfo]:
         return q.snapshots(self.store, period=period)
 
+    # -- units: one tree of both code systems (domain/unittree.py, docs/units.md) ------------------------------
+    def unit_tree(self) -> UnitTree:
+        """Every unit known to the store, built once per data version."""
+        return self.directory.tree()
+
+    def find_unit(self, text: str) -> Unit:
+        """A unit by any of its codes or its name ('Vân Canh'); a clear error when unknown or ambiguous."""
+        return self.unit_tree().find(text)
+
     def units(self) -> list[dict]:
-        return q.known_units(self.store)
+        """Every unit (official and local), with its other codes and how the two code systems met."""
+        tree = self.unit_tree()
+        return [{"unit_code": u.code, "unit_name": u.name, "kind": u.kind, "parent_code": u.parent_code,
+                 "aliases": list(u.aliases), "official": u.official, "local": u.local, "state": tree.state(u.code)}
+                for u in sorted(tree, key=lambda u: u.code)]  # fmt: skip
 
     # -- verify -------------------------------------------------------------------------------------------
     def verify(self, *, tolerance: Decimal | None = None, period: Period | None = None) -> VerifyResult:
@@ -543,28 +547,6 @@ class Workspace:
         origin = self._origin(ids)
         return ResultSet(chosen, parent_code, load_methodology(origin.methodology), origin, views)
 
-    def unit_info(self, code: str) -> UnitInfo:
-        """A unit from the official results, else from the local unit table (seeds, units files)."""
-        for u in q.known_units(self.store):
-            if u["unit_code"] == code:
-                return UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
-        node = unit_nodes(self.store).get(code)
-        if node is not None:
-            return UnitInfo(node.code, node.name, node.kind, node.parent)
-        raise UnknownUnitError(f"Không có đơn vị mã {code} trong kho", hint="Xem danh sách đơn vị bằng: chiso units")
-
-    def children(self, code: str) -> list[UnitInfo]:
-        """Sub-units from the official results, plus those known only from local data."""
-        out = {
-            u["unit_code"]: UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
-            for u in q.known_units(self.store)
-            if u["parent_code"] == code
-        }
-        for node in unit_nodes(self.store).values():
-            if node.parent == code and node.code not in out:
-                out[node.code] = UnitInfo(node.code, node.name, node.kind, node.parent)
-        return list(out.values())
-
     def total_history(self, unit: str) -> list[tuple[str, datetime, Decimal | None]]:
         """(period, capture time, total) of every published row of ``unit``, oldest first (trend charts)."""
         return [(r["period"], r["captured_at"], q.plain(r["total"])) for r in q.unit_snapshots(self.store, unit)]
@@ -602,7 +584,8 @@ class Workspace:
         reports: list[IngestReport] = []
         try:
             for path in ordered:
-                names = {n.name: n.code for n in unit_nodes(self.store).values()}
+                tree = self.unit_tree()
+                names = {u.name: next(c for c in u.codes if c in tree.local_codes) for u in tree if u.local}
                 reports.extend(
                     ingest_path(
                         self.store,
@@ -651,20 +634,25 @@ class Workspace:
         }
 
     def _inherited(self, period: Period) -> dict[str, dict[str, MetricInput]]:
-        """The province's official CKMB catalogue figures for ``period`` (inherited by its units)."""
+        """The newest official CKMB catalogue figures of each province for ``period`` (inherited by its units),
+        by the province's main code: found under whichever of its codes the portal published."""
+        tree = self.unit_tree()
+        provinces = sorted(c for u in tree if u.kind is UnitKind.PROVINCE for c in u.codes)
+        order = {s.snapshot_id: i for i, s in enumerate(q.snapshots(self.store, period=period.key))}
+        found_in = sorted(q.published_units(self.store, list(order), units=provinces), key=lambda p: -order[p.snapshot])
         out: dict[str, dict[str, MetricInput]] = {}
         wanted = ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL")
-        for info in q.snapshots(self.store, period=period.key):
-            for pub in q.published_units(self.store, [info.snapshot_id]):
-                if pub.kind != "province" or pub.unit in out:
-                    continue
-                found = {}
-                for pm in pub.metrics_of("CKMB"):
-                    if pm.code in wanted and pm.numerator is not None and pm.denominator is not None:
-                        found[pm.code] = MetricInput(pm.numerator, pm.denominator, inherited=True,
-                                                     note=f"theo số liệu chính thức của {pub.name}")  # fmt: skip
-                if found:
-                    out[pub.unit] = found
+        for pub in found_in:
+            code = tree.main_code(pub.unit)
+            if code in out:
+                continue
+            found = {}
+            for pm in pub.metrics_of("CKMB"):
+                if pm.code in wanted and pm.numerator is not None and pm.denominator is not None:
+                    found[pm.code] = MetricInput(pm.numerator, pm.denominator, inherited=True,
+                                                 note=f"theo số liệu chính thức của {pub.name}")  # fmt: skip
+            if found:
+                out[code] = found
         return out
 
     def local_run(
@@ -674,7 +662,7 @@ class Workspace:
         chosen_rule = rule or self.settings.on_time_rule
         if chosen_rule not in ON_TIME_RULES:
             raise ChisoError(f"Quy tắc đúng hạn không hợp lệ: {chosen_rule}", hint="Dùng portal, date hoặc session.")
-        key = (period, chosen_rule, as_of)
+        key = (period, chosen_rule, as_of, self.directory.version())  # a new import or link changes the tree
         run = self._local_cache.get(key)
         if run is None:
             run = compute_local(
@@ -683,6 +671,7 @@ class Workspace:
                 load_methodology(self.settings.methodology or "dvcqg-live"),
                 as_of=as_of,
                 rule=chosen_rule,
+                tree=self.unit_tree(),
                 inherited=self._inherited(period),
             )
             self._local_cache[key] = run
@@ -730,12 +719,13 @@ class Workspace:
         return [u for u in run.units if u.parent == unit.parent and u.kind == unit.kind]
 
     def local_view(self, unit: str, *, period: Period | None = None, as_of: datetime | None = None) -> UnitView:
+        node = self.find_unit(unit)
         run = self.local_run(period or self.latest_local_period(), as_of=as_of)
         for u in run.units:
-            if u.code == unit:
+            if u.code == node.code:
                 return self._local_view(run, u, self._peers(run, u))
-        raise UnknownUnitError(
-            f"Không có số liệu tạm tính của đơn vị {unit} trong {run.period.label}",
+        raise NoDataError(
+            f"Chưa có số liệu tạm tính của {node.name} ({node.code}) trong {run.period.label}",
             hint="Đơn vị cần có hồ sơ đã nạp (chiso ingest). Xem danh sách: chiso units",
         )
 
@@ -764,13 +754,14 @@ class Workspace:
             parent_code = roots[0].code if len(roots) == 1 else NATIONAL
             children = [u for u in run.units if u.parent == parent_code] or roots
         else:
-            if parent not in codes:
-                raise UnknownUnitError(
-                    f"Không có số liệu tạm tính của đơn vị {parent} trong {run.period.label}",
+            node = self.find_unit(parent)
+            if node.code not in codes:
+                raise NoDataError(
+                    f"Chưa có số liệu tạm tính của {node.name} ({node.code}) trong {run.period.label}",
                     hint="Đơn vị cần có hồ sơ đã nạp. Xem danh sách: chiso units",
                 )
-            parent_code = parent
-            children = [u for u in run.units if u.parent == parent]
+            parent_code = node.code
+            children = [u for u in run.units if u.parent == parent_code]
         if kind not in ("all", "apart"):
             children = [u for u in children if u.kind == kind]
         chosen = list(children)
@@ -801,35 +792,6 @@ class Workspace:
         groups = [g.code for g in rs.methodology.groups]
         return Ranking(rs.period, rs.parent, "total", tables, groups, rs.methodology.name)
 
-    def local_units(self) -> list[dict]:
-        """Units known from ingested data (unit files, and codes seen only on dossiers), shaped as ``units()``."""
-        nodes = unit_nodes(self.store)
-        d = self.store.table("dossier")
-        seen = set(d.select("unit_code").distinct().to_pyarrow().column(0).to_pylist())
-        rows = [{"unit_code": n.code, "unit_name": n.name, "kind": n.kind, "parent_code": n.parent}
-                for n in nodes.values()]  # fmt: skip
-        rows += [{"unit_code": c, "unit_name": c, "kind": "agency", "parent_code": None}
-                 for c in sorted(seen - set(nodes)) if c]  # fmt: skip
-        return rows
-
-    def _subtree(self, unit: str) -> list[str]:
-        nodes = unit_nodes(self.store)
-        d = self.store.table("dossier")
-        codes = set(nodes) | set(d.select("unit_code").distinct().to_pyarrow().column(0).to_pylist())
-        if unit not in codes:
-            raise UnknownUnitError(f"Không có đơn vị mã {unit} trong dữ liệu hồ sơ")
-        children: dict[str | None, list[str]] = {}
-        for c in codes:
-            children.setdefault(nodes[c].parent if c in nodes else None, []).append(c)
-        out, stack = [], [unit]
-        while stack:
-            c = stack.pop()
-            if c in out:
-                continue
-            out.append(c)
-            stack.extend(children.get(c, []))
-        return out
-
     def dossiers(
         self,
         unit: str,
@@ -858,7 +820,7 @@ class Workspace:
         offset = 0 if size is None else (max(page, 1) - 1) * size
         listed = drill.list_dossiers(
             self.store.table("dossier"), current.procedures(self.store), window, self.settings.on_time_rule,
-            self._subtree(unit), metric=code, gap_only=gap_only, status=status, search=search, offset=offset,
+            self._local_codes(unit), metric=code, gap_only=gap_only, status=status, search=search, offset=offset,
             limit=size,
         )  # fmt: skip
         return DossierPage(listed.columns, listed.rows, listed.total, max(page, 1), size or listed.total, code,
@@ -867,7 +829,13 @@ class Workspace:
     def due_soon(self, unit: str, *, now: datetime | None = None, within_hours: float = 16) -> list[drill.DueItem]:
         """Open dossiers of ``unit`` (and sub-units) past their deadline or due within ``within_hours``."""
         moment = now or datetime.now(UTC)
-        return drill.due_soon(self.store.table("dossier"), self._subtree(unit), moment, within_hours, self.calendar())
+        codes = self._local_codes(unit)
+        return drill.due_soon(self.store.table("dossier"), codes, moment, within_hours, self.calendar())
+
+    def _local_codes(self, unit: str) -> list[str]:
+        """Codes of ``unit`` and its sub-units as the one-stop data write them (dossier lists)."""
+        tree = self.unit_tree()
+        return sorted(c for c in tree.subtree_codes(tree.find(unit).code) if c in tree.local_codes)
 
     def compare(self, unit: str, *, period: Period | None = None) -> list[CompareLine]:
         """The local estimate beside the imported official figure, metric by metric, with the likely cause."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Level words, longest first so that 'thị trấn' is not read as 'thị …'. Each maps to its canonical spelling.
 _LEVELS = (
@@ -50,6 +51,7 @@ def _plain(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", strip_marks(text)).split())
 
 
+@lru_cache(maxsize=65536)
 def name_parts(name: str) -> NameParts:
     """The key and level word of a unit name (see the module's docstring)."""
     text = " ".join(unicodedata.normalize("NFC", name).casefold().split())

@@ -160,6 +160,8 @@ class UnitTree:
     report: MatchReport = field(default_factory=lambda: MatchReport([], [], [], [], []))
     problems: list[str] = field(default_factory=list)
     names: dict[str, list[str]] = field(default_factory=dict)  # name key → main codes
+    published: frozenset[str] = frozenset()  # codes the portal's results use
+    local_codes: frozenset[str] = frozenset()  # codes the one-stop data use (unit files, dossiers)
 
     # -- building ---------------------------------------------------------------------------------------------
     @classmethod
@@ -285,6 +287,17 @@ class UnitTree:
         out = [self.units[c] for c in self.kids if c in self.units]
         return sorted(out, key=lambda n: (n.kind is not UnitKind.PROVINCE, n.code))
 
+    def local_chain(self, code: str) -> list[Unit]:
+        """The unit and its ancestors known to the one-stop data, up to the first one it does not know: the units
+        a unit's dossiers count for (a unit only the portal knows has no local figure)."""
+        node = self.get(code)
+        out = []
+        for u in [node, *self.ancestors(code)] if node is not None else []:
+            if not u.local:
+                break
+            out.append(u)
+        return out
+
     def state(self, code: str) -> MatchState:
         return self.states.get(self.main_code(code), MatchState.OFFICIAL_ONLY)
 
@@ -315,6 +328,7 @@ class UnitTree:
         listed = "; ".join(f"{u.code} {u.name}" for u in sorted(found, key=lambda u: u.code)[:10])
         raise AmbiguousUnitError(
             f"Có {len(found)} đơn vị tên '{raw}': {listed}",
+            candidates=tuple(sorted(u.code for u in found)),
             hint="Ghi rõ cấp (ví dụ 'huyện Gò Dầu' hoặc 'thị trấn Gò Dầu') hoặc dùng mã đơn vị.",
         )
 
@@ -458,7 +472,10 @@ def _assemble(
     matched: list[tuple[str, str]],
     ambiguous: list[Ambiguity],
 ) -> UnitTree:
-    tree = UnitTree()
+    tree = UnitTree(
+        published=frozenset(c for c, f in facts.items() if f.official is not None),
+        local_codes=frozenset(c for c, f in facts.items() if f.unit_file is not None or f.dossier),
+    )
     members = groups.members()
     main_of = {root: _main(codes, facts) for root, codes in members.items()}
     for root, codes in members.items():

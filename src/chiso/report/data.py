@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chiso.domain.codes import NATIONAL
 from chiso.domain.periods import Period
 from chiso.domain.results import Origin
 from chiso.errors import NoDataError, UnknownUnitError
@@ -33,27 +32,29 @@ class ReportData:
 
 def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -> ReportData:
     """Collect the sender's result, its trend and its units' results for ``period`` from ``source``."""
-    info = ws.unit_info(unit)
+    tree = ws.unit_tree()
+    info = tree.find(unit)
     notes: list[str] = []
-    peers = ws.results(period=period, parent=info.parent, kind=info.kind, source=source)
-    sender = peers.unit(unit)
+    peers = ws.results(period=period, parent=info.parent_code, kind=info.kind, source=source)
+    sender = peers.unit(info.code)
     previous = None
     try:
-        before = ws.results(period=period.previous(), parent=info.parent, kind=info.kind, source=source)
-        previous = before.unit(unit)
+        before = ws.results(period=period.previous(), parent=info.parent_code, kind=info.kind, source=source)
+        previous = before.unit(info.code)
     except (NoDataError, UnknownUnitError):
         notes.append(f"Không có kết quả {period.previous().label} của {unit}: công văn không so sánh với kỳ trước.")
-    children = ws.children(unit)
-    child_kinds = tuple(dict.fromkeys(c.kind for c in children))
+    children = tree.children(info.code)
+    child_kinds = tuple(dict.fromkeys(str(c.kind) for c in children))
     subjects, origin, methodology = [sender], sender.origin, peers.methodology
     if children:
         try:
-            own = ws.results(period=period, parent=unit, source=source)
+            own = ws.results(period=period, parent=info.code, source=source)
             subjects, origin, methodology = own.units, own.origin, own.methodology
         except NoDataError:
             notes.append(
                 f"Không có kết quả {period.label} của các đơn vị thuộc {unit}: công văn chỉ nêu kết quả của {unit}."
             )
+    province = tree.province_of(info.code)
     return ReportData(
         period=period,
         sender=sender,
@@ -62,23 +63,6 @@ def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -
         origin=origin,
         methodology=methodology,
         child_kinds=child_kinds,
-        province=_province_name(ws, info.code, info.kind, info.parent),
+        province=province.name if province else None,
         notes=notes,
     )
-
-
-def _province_name(ws: Workspace, code: str, kind: str, parent: str | None) -> str | None:
-    """Walk up the unit tree to the province."""
-    seen = 0
-    while seen < 4:
-        if kind == "province":
-            return ws.unit_info(code).name
-        if parent is None or parent == NATIONAL:
-            return None
-        try:
-            up = ws.unit_info(parent)
-        except UnknownUnitError:
-            return None
-        code, kind, parent = up.code, up.kind, up.parent
-        seen += 1
-    return None

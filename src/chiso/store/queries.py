@@ -166,7 +166,7 @@ def known_units(store: Store) -> list[dict[str, Any]]:
     j = u.join(s, "snapshot_id")
     w = ibis.window(group_by=j.unit_code, order_by=[ibis.desc(j.period_end), ibis.desc(j.captured_at)])
     latest = j.mutate(_n=ibis.row_number().over(w)).filter(lambda t: t._n == 0)
-    return _rows(latest.select("unit_code", "unit_name", "kind", "parent_code").order_by("unit_code"))
+    return _rows(latest.select("unit_code", "unit_name", "kind", "parent_code", "period_end").order_by("unit_code"))
 
 
 def plain(value: Decimal | None) -> Decimal | None:

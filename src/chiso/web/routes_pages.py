@@ -127,7 +127,7 @@ def _unit_summary(ctx: Ctx, code: str, period: str | None, source: str = "offici
 
 def _children_summary(ctx: Ctx, code: str, period: str | None) -> list[dict[str, Any]]:
     """Per kind of sub-unit: how many in each band and the five lowest."""
-    if not ctx.tree.kids.get(code):
+    if not ctx.tree.has_children(code):
         return []
     try:
         r = queries.ranking(ctx, period=period_arg(period), parent=code)
@@ -161,6 +161,7 @@ def overview(
     if code is None:
         return render(request, "overview.html", {**context, "empty": True})
     node = ctx.unit(code)
+    code = context["code"] = node.code
     try:
         context.update(_unit_summary(ctx, code, period))
     except ChisoError as exc:
@@ -220,6 +221,7 @@ def unit_page(
     ctx: Ctx = Depends(page_ctx),
 ) -> Response:
     node = ctx.unit(code)
+    code = node.code
     context: dict[str, Any] = {
         "ctx": ctx,
         "node": node,
@@ -227,7 +229,7 @@ def unit_page(
         "source": source,
         "periods": queries.unit_periods(ctx, code),
         "local_available": local.available(ctx),
-        "breadcrumbs": [ctx.tree.get(a) for a in reversed(ctx.tree.ancestors(code)) if ctx.allowed(a)],
+        "breadcrumbs": [a for a in reversed(ctx.tree.ancestors(code)) if ctx.allowed(a.code)],
         "children": ctx.tree.children(code),
         "letters": letters.listing(ctx, unit=code)[:5],
         "can_letter": ctx.user.can_write and letters.builder() is not None,
@@ -282,6 +284,7 @@ def dossiers_page(
     ctx: Ctx = Depends(page_ctx),
 ) -> Response:
     node = ctx.unit(code)
+    code = node.code
     p = local.dossiers(ctx, code, period_arg(period), metric, gap_only, status, search, page, 50)
     chosen = p.period
     params = {"period": chosen.key, "metric": metric or "", "gap_only": str(gap_only).lower(),
@@ -309,7 +312,7 @@ def due_page(
     if code is None:
         problem = "Chưa có đơn vị nào trong kho."
     else:
-        ctx.unit(code)
+        code = ctx.unit(code).code
         try:
             items = local.due_items(ctx, code, hours)
         except HTTPException as exc:
@@ -319,7 +322,7 @@ def due_page(
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for it in items:  # already most urgent first
         by_unit.setdefault(it["unit_code"], []).append(it)
-    units = [n for n in ctx.tree.nodes.values() if ctx.allowed(n.code) and ctx.tree.kids.get(n.code)]
+    units = [n for n in ctx.tree if ctx.allowed(n.code) and ctx.tree.has_children(n.code)]
     return render(
         request,
         "due.html",
@@ -359,8 +362,7 @@ async def uploads_post(
 
 @router.get("/letters")
 def letters_page(request: Request, unit: str | None = None, ctx: Ctx = Depends(page_ctx)) -> Response:
-    units = sorted((n for n in ctx.tree.nodes.values() if ctx.allowed(n.code) and n.kind != "national"),
-                   key=lambda n: n.code)  # fmt: skip
+    units = sorted((n for n in ctx.tree if ctx.allowed(n.code)), key=lambda n: n.code)
     return render(
         request,
         "letters.html",
@@ -380,7 +382,7 @@ def letters_post(
 ) -> Response:
     check_csrf(request, csrf)
     made = letters.generate(ctx, unit, period, source)
-    units = sorted((n for n in ctx.tree.nodes.values() if ctx.allowed(n.code)), key=lambda n: n.code)
+    units = sorted((n for n in ctx.tree if ctx.allowed(n.code)), key=lambda n: n.code)
     return render(
         request,
         "letters.html",
