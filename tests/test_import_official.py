@@ -72,7 +72,7 @@ def test_importing_twice_changes_nothing(ws, tmp_path):
 def test_history_is_kept_across_captures(ws):
     ws.import_official([TRACKERS / "crawler766" / "agencies_detail_GiaLai_24092026.json"])
     ws.import_official([TRACKERS / "crawler766" / "agencies_detail_GiaLai_10102026.json"])
-    rows = q.unit_snapshots(ws.store, "H21.17")
+    rows = q.unit_snapshots(ws.store, ["H21.17"])
     assert [r["captured_at"].day for r in rows] == [24, 10]
     assert len({r["snapshot_id"] for r in rows}) == 2
 

@@ -63,7 +63,7 @@ class VerifyResult:
 class RankingRow:
     unit: str
     name: str
-    kind: str
+    kind: UnitKind
     value: Decimal | None  # what the rank is computed on (total or a group)
     total: Decimal | None
     band: Band | None
@@ -107,7 +107,7 @@ class UnitView:
 
     unit: str
     name: str
-    kind: str
+    kind: UnitKind
     parent: str | None
     total: Decimal | None
     band: Band | None
@@ -251,20 +251,48 @@ class Workspace:
         return VerifyResult(result, infos, tol)
 
     # -- ranking ------------------------------------------------------------------------------------------
+    # Published rows are read through the unit tree: a row's kind and parent are its unit's (one rule for every
+    # query: 'UBND thành phố X' in a district list is a district whatever an older import stored).
+    def _placed(self, rows: Iterable[dict]) -> list[dict]:
+        tree = self.unit_tree()
+        return [{**r, "kind": str(node.kind), "parent_code": node.parent_code}
+                for r in rows if (node := tree.get(r["unit_code"])) is not None]  # fmt: skip
+
+    def _rows_of(self, ids: Sequence[str], parent: str | None, kinds: Sequence[str]) -> list[dict]:
+        """The published rows of the units of ``parent`` and ``kinds`` in snapshots ``ids``."""
+        rows = self._placed(q.unit_rows(self.store, ids))
+        return [r for r in rows if r["parent_code"] == parent and r["kind"] in kinds]
+
+    def _candidates(
+        self, parent: str | None, kinds: Sequence[str] | None = None, period: str | None = None
+    ) -> list[q.Candidate]:
+        """Snapshots holding units of ``parent`` (of ``kinds``), one per (snapshot, kind), newest first."""
+        tree = self.unit_tree()
+        codes = None
+        if parent is not None:
+            codes = [c for u in tree.children(parent) for c in u.codes if c in tree.published]
+        groups: dict[tuple[str, str], list] = {}
+        for r in self._placed(q.appearances(self.store, codes, period=period)):
+            if (parent is None or r["parent_code"] == parent) and (not kinds or r["kind"] in kinds):
+                groups.setdefault((r["snapshot_id"], r["kind"]), [r, 0])[1] += 1
+        found = [(r["period_end"], q.Candidate(sid, kind, r["captured_at"], r["period"], n))
+                 for (sid, kind), (r, n) in sorted(groups.items())]  # fmt: skip
+        found.sort(key=lambda x: (x[0], x[1].captured_at, x[1].units), reverse=True)  # stable: snapshot id ascending
+        return [c for _, c in found]
+
     def _resolve_parent(self, parent: str | None, period: Period | None) -> str:
         if parent is not None:
-            return parent
-        found = q.candidates(self.store, parent=None, kinds=None, period=period.key if period else None)
-        if not found:
+            tree = self.unit_tree()
+            if parent not in tree and tree.has_children(parent):
+                return parent  # a parent the files name without describing it (VN, a province without a row)
+            return self.find_unit(parent).code
+        rows = self._placed(q.appearances(self.store, None, period=period.key if period else None))
+        if not rows:
             raise NoDataError(
                 "Chưa có kết quả chính thức nào trong kho" + (f" cho {period.label}" if period else ""),
                 hint="Nhập kết quả của Cổng DVCQG trước: chiso import-official TỆP...",
             )
-        parents = {
-            r["parent_code"]
-            for r in q.unit_rows(self.store, [c.snapshot_id for c in found])
-            if r["parent_code"] is not None
-        }
+        parents = {r["parent_code"] for r in rows if r["parent_code"] is not None}
         local = sorted(p for p in parents if p != NATIONAL)
         if len(local) == 1:
             return local[0]
@@ -277,12 +305,11 @@ class Workspace:
         )
 
     def _kinds_present(self, parent: str, period: str) -> list[str]:
-        found = q.candidates(self.store, parent=parent, kinds=None, period=period)
-        present = {c.kind for c in found}
+        present = {c.kind for c in self._candidates(parent, period=period)}
         return [str(k) for k in KIND_ORDER if str(k) in present]
 
     def latest_period(self, parent: str) -> Period:
-        found = q.candidates(self.store, parent=parent, kinds=None)
+        found = self._candidates(parent)
         if not found:
             raise NoDataError(f"Chưa có kết quả chính thức nào của các đơn vị thuộc {parent}")
         return Period.parse(found[0].period)
@@ -307,7 +334,7 @@ class Workspace:
         chosen = period or self.latest_period(parent_code)
         present = self._kinds_present(parent_code, chosen.key)
         if not present:
-            available = sorted({c.period for c in q.candidates(self.store, parent=parent_code, kinds=None)})
+            available = sorted({c.period for c in self._candidates(parent_code)})
             raise NoDataError(
                 f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}",
                 detail=f"periods stored: {', '.join(available) or 'none'}",
@@ -335,7 +362,7 @@ class Workspace:
         return Ranking(chosen, parent_code, by_code, tables, [g.code for g in methodology.groups], methodology.name)
 
     def _methodology_of(self, parent: str, period: Period) -> Methodology:
-        found = q.candidates(self.store, parent=parent, kinds=None, period=period.key)
+        found = self._candidates(parent, period=period.key)
         infos = q.snapshots(self.store, snapshot_ids=[found[0].snapshot_id]) if found else []
         name = infos[0].methodology if infos else (self.settings.methodology or "dvcqg-live")
         return load_methodology(name)
@@ -345,7 +372,7 @@ class Workspace:
     ) -> list[str]:
         """The newest snapshot for each kind (optionally captured before ``before``)."""
         chosen: dict[str, str] = {}
-        for c in q.candidates(self.store, parent=parent, kinds=kinds, period=period):
+        for c in self._candidates(parent, kinds, period):
             if before is not None and c.captured_at >= before:
                 continue
             chosen.setdefault(c.kind, c.snapshot_id)
@@ -353,7 +380,7 @@ class Workspace:
 
     def _rank_table(self, ids: Sequence[str], parent: str, kinds: tuple[str, ...], by: str) -> RankingTable:
         """Rank the units of ``parent`` and ``kinds`` found in snapshots ``ids`` by ``by`` (total or group)."""
-        units = [r for r in q.unit_rows(self.store, ids) if r["parent_code"] == parent and r["kind"] in kinds]
+        units = self._rows_of(ids, parent, kinds)
         groups: dict[tuple[str, str], dict[str, Decimal | None]] = {}
         for g in q.group_rows(self.store, ids):
             groups.setdefault((g["snapshot_id"], g["unit_code"]), {})[g["group_code"]] = q.plain(g["score"])
@@ -365,7 +392,7 @@ class Workspace:
                 RankingRow(
                     unit=r["unit_code"],
                     name=r["unit_name"],
-                    kind=r["kind"],
+                    kind=UnitKind(r["kind"]),
                     value=total if by == "total" else gs.get(by),
                     total=total,
                     band=self.bands.of(total),
@@ -427,23 +454,30 @@ class Workspace:
         if source == "local":
             return self._explain_views(self.local_view(unit, period=period), metric)
         self._require_official(source)
-        history = q.unit_snapshots(self.store, unit)
-        if not history:
-            raise UnknownUnitError(
-                f"Không có đơn vị mã {unit} trong kho",
-                hint="Xem danh sách đơn vị bằng: chiso units",
-            )
+        node = self.find_unit(unit)
+        history = self._history(node)
         rows = [h for h in history if period is None or h["period"] == period.key]
         if not rows:
             periods = sorted({h["period"] for h in history})
             raise NoDataError(
-                f"Không có kết quả của {unit} cho {period.label if period else 'kỳ đã chọn'}",
-                detail=f"periods stored for {unit}: {', '.join(periods)}",
+                f"Chưa có kết quả chính thức của {node.name} ({node.code})"
+                + (f" cho {period.label}" if period else ""),
+                detail=f"periods stored for {node.code}: {', '.join(periods) or 'none'}",
+                hint=self._local_hint(node),
             )
         itemised = [h for h in rows if h["itemised"]] or rows
         latest = max(itemised, key=lambda h: (h["period_end"], h["captured_at"], h["snapshot_id"]))
-        view = self._views([latest["snapshot_id"]], latest["parent_code"], latest["kind"], unit=unit)[0]
+        view = self._views([latest["snapshot_id"]], node.parent_code, str(node.kind), unit=latest["unit_code"])[0]
         return self._explain_views(view, metric)
+
+    def _history(self, node: Unit) -> list[dict]:
+        published = self.unit_tree().published
+        return q.unit_snapshots(self.store, [c for c in node.codes if c in published])
+
+    def _local_hint(self, node: Unit) -> str:
+        if node.local:
+            return "Đơn vị có dữ liệu hồ sơ: xem số liệu tạm tính bằng --source local."
+        return "Nhập kết quả của Cổng DVCQG (chiso import-official TỆP); xem các đơn vị và mã của chúng: chiso units"
 
     def _explain_views(self, view: UnitView, metric: str | None) -> UnitExplanation:
         unit = view.unit
@@ -492,7 +526,7 @@ class Workspace:
         """Unit views of one kind and parent from the given snapshots (ranked among themselves)."""
         origin = self._origin(ids)
         methodology = load_methodology(origin.methodology)
-        rows = [r for r in q.unit_rows(self.store, ids) if r["kind"] == kind and r["parent_code"] == parent]
+        rows = self._rows_of(ids, parent, (kind,))
         ranks = competition_ranks([q.plain(r["total"]) for r in rows])
         wanted = [(r, rk) for r, rk in zip(rows, ranks, strict=True) if unit is None or r["unit_code"] == unit]
         published = {
@@ -510,7 +544,7 @@ class Workspace:
                 UnitView(
                     unit=p.unit,
                     name=p.name,
-                    kind=p.kind,
+                    kind=UnitKind(r["kind"]),
                     parent=parent,
                     total=p.total,
                     band=self.bands.of(p.total),
@@ -549,7 +583,7 @@ class Workspace:
 
     def total_history(self, unit: str) -> list[tuple[str, datetime, Decimal | None]]:
         """(period, capture time, total) of every published row of ``unit``, oldest first (trend charts)."""
-        return [(r["period"], r["captured_at"], q.plain(r["total"])) for r in q.unit_snapshots(self.store, unit)]
+        return [(r["period"], r["captured_at"], q.plain(r["total"])) for r in self._history(self.find_unit(unit))]
 
     # -- local layer: dossiers ingested from the one-stop system ------------------------------------------
     def calendar(self) -> WorkCalendar:

@@ -194,8 +194,26 @@ def tidy(text: str) -> str:
     return nfc(out)
 
 
+NAME_SLOTS = ("province", "province_upper")  # names the unit tree may not know
+_CONNECTOR = r"\s*(?:của|thuộc|tại|trên địa bàn)\s+\{%s\}"
+
+
 def fill(template: str, values: dict[str, str]) -> str:
-    return tidy(template.format_map(values)) if template else ""
+    """The template with its values; a name the store does not know takes its connector with it ('… của {province}'
+    never leaves a dangling 'của')."""
+    if not template:
+        return ""
+    for slot in NAME_SLOTS:
+        if values.get(slot) == "":
+            template = re.sub(_CONNECTOR % slot, "", template)
+    return tidy(template.format_map(values))
+
+
+def unnamed(template: str | None, values: dict[str, str]) -> bool:
+    """True when a line names something unknown ('Văn phòng UBND {province}' without a province): leave it out."""
+    if not template:
+        return False
+    return any(values.get(s) == "" and "{" + s + "}" in template for s in NAME_SLOTS)
 
 
 def line_of(view: UnitView, code: str) -> Line | None:
@@ -294,7 +312,7 @@ def build_letter(
     values["heads"] = join_words([mid_sentence(fill(r.head or r.text, values)) for r in recipients])
     # the letter's heading
     issuer = tuple(fill(x, values) for x in profile.issuer.name)
-    issuer_parent = fill(profile.issuer.parent, values) if profile.issuer.parent else None
+    issuer_parent = fill(profile.issuer.parent, values) if not unnamed(profile.issuer.parent, values) else None
     number_line = f"Số: {number}/{fill(profile.number_prefix, values)}" if number else (
         f"Số:      /{fill(profile.number_prefix, values)}"
     )
@@ -314,6 +332,10 @@ def build_letter(
         "trend": trend,
         "cutoff_text": fill(profile.estimate_cutoff if estimate else profile.cutoff, values) if cutoff else "",
     }
+    left_out = [x for x in (profile.issuer.parent, *profile.cc) if unnamed(x, values)]
+    if left_out:
+        notes.append(f"Chưa biết tỉnh của {sender} (nhập kết quả hoặc tệp đơn vị có tỉnh): bỏ dòng "
+                     + "; ".join(f"'{x}'" for x in left_out) + ".")  # fmt: skip
     body: list[Paragraph] = [Paragraph(fill(x, values)) for x in profile.legal_bases]
     body.append(Paragraph(fill(profile.results, results_values)))
     if estimate:
@@ -366,7 +388,7 @@ def build_letter(
         place_date=place_date,
         recipients=recipient_lines,
         body=tuple(body),
-        cc=tuple(f"- {fill(x, values)}" for x in profile.cc),
+        cc=tuple(f"- {fill(x, values)}" for x in profile.cc if not unnamed(x, values)),
         signer=tuple(fill(x, values) for x in profile.signer.lines),
         signer_name=fill(profile.signer.name, values),
         appendix=appendix,
