@@ -20,6 +20,7 @@ from chiso.domain.units import Unit, UnitKind
 from chiso.domain.unittree import UnitTree
 from chiso.engine import drill
 from chiso.engine.compute import LocalRun, LocalUnit, compute_local
+from chiso.engine.inherited import province_figures
 from chiso.engine.metrics import MEASURE_METRICS, Measure
 from chiso.engine.predicates import ON_TIME_RULES, Window
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
@@ -30,7 +31,6 @@ from chiso.methodology.model import Methodology
 from chiso.official.importer import ImportReport, parse_file, store_file
 from chiso.scoring.explain import Basis, Explanation, Line, explain, lines_from_published, lines_from_score
 from chiso.scoring.rank import Band, Bands, Change, change, competition_ranks
-from chiso.scoring.score import MetricInput
 from chiso.scoring.verify import Verification, verify_units
 from chiso.settings import Settings, load_settings
 from chiso.store import Store
@@ -290,7 +290,7 @@ class Workspace:
         if not rows:
             raise NoDataError(
                 "Chưa có kết quả chính thức nào trong kho" + (f" cho {period.label}" if period else ""),
-                hint="Nhập kết quả của Cổng DVCQG trước: chiso import-official TỆP...",
+                hint=self._local_hint(None),
             )
         parents = {r["parent_code"] for r in rows if r["parent_code"] is not None}
         local = sorted(p for p in parents if p != NATIONAL)
@@ -311,7 +311,8 @@ class Workspace:
     def latest_period(self, parent: str) -> Period:
         found = self._candidates(parent)
         if not found:
-            raise NoDataError(f"Chưa có kết quả chính thức nào của các đơn vị thuộc {parent}")
+            raise NoDataError(f"Chưa có kết quả chính thức nào của các đơn vị thuộc {parent}",
+                              hint=self._local_hint(self.unit_tree().get(parent)))  # fmt: skip
         return Period.parse(found[0].period)
 
     def ranking(
@@ -338,7 +339,7 @@ class Workspace:
             raise NoDataError(
                 f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}",
                 detail=f"periods stored: {', '.join(available) or 'none'}",
-                hint="Chọn kỳ khác bằng --period, hoặc nhập thêm kết quả.",
+                hint="Chọn kỳ khác bằng --period. " + self._local_hint(self.unit_tree().get(parent_code)),
             )
         if kind == "apart":
             kind_sets = [(k,) for k in present]
@@ -474,9 +475,11 @@ class Workspace:
         published = self.unit_tree().published
         return q.unit_snapshots(self.store, [c for c in node.codes if c in published])
 
-    def _local_hint(self, node: Unit) -> str:
-        if node.local:
-            return "Đơn vị có dữ liệu hồ sơ: xem số liệu tạm tính bằng --source local."
+    def _local_hint(self, node: Unit | None) -> str:
+        """What to do when no official result answers: the local estimate when there are dossiers for it."""
+        local = node.local if node is not None else any(u.local for u in self.unit_tree())
+        if local:
+            return "Có dữ liệu hồ sơ: xem số liệu tạm tính bằng --source local."
         return "Nhập kết quả của Cổng DVCQG (chiso import-official TỆP); xem các đơn vị và mã của chúng: chiso units"
 
     def _explain_views(self, view: UnitView, metric: str | None) -> UnitExplanation:
@@ -571,7 +574,8 @@ class Workspace:
         present = self._kinds_present(parent_code, chosen.key)
         kinds = present if kind in ("all", "apart") else [k for k in present if k == kind]
         if not kinds:
-            raise NoDataError(f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}")
+            raise NoDataError(f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}",
+                              hint=self._local_hint(self.unit_tree().get(parent_code)))  # fmt: skip
         views: list[UnitView] = []
         ids: list[str] = []
         for k in kinds:
@@ -667,28 +671,6 @@ class Workspace:
             "petitions": int(current.petitions(self.store).count().to_pyarrow().as_py() or 0),
         }
 
-    def _inherited(self, period: Period) -> dict[str, dict[str, MetricInput]]:
-        """The newest official CKMB catalogue figures of each province for ``period`` (inherited by its units),
-        by the province's main code: found under whichever of its codes the portal published."""
-        tree = self.unit_tree()
-        provinces = sorted(c for u in tree if u.kind is UnitKind.PROVINCE for c in u.codes)
-        order = {s.snapshot_id: i for i, s in enumerate(q.snapshots(self.store, period=period.key))}
-        found_in = sorted(q.published_units(self.store, list(order), units=provinces), key=lambda p: -order[p.snapshot])
-        out: dict[str, dict[str, MetricInput]] = {}
-        wanted = ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL")
-        for pub in found_in:
-            code = tree.main_code(pub.unit)
-            if code in out:
-                continue
-            found = {}
-            for pm in pub.metrics_of("CKMB"):
-                if pm.code in wanted and pm.numerator is not None and pm.denominator is not None:
-                    found[pm.code] = MetricInput(pm.numerator, pm.denominator, inherited=True,
-                                                 note=f"theo số liệu chính thức của {pub.name}")  # fmt: skip
-            if found:
-                out[code] = found
-        return out
-
     def local_run(
         self, period: Period, *, as_of: datetime | None = None, rule: str | None = None, store_run: bool = False
     ) -> LocalRun:
@@ -706,7 +688,7 @@ class Workspace:
                 as_of=as_of,
                 rule=chosen_rule,
                 tree=self.unit_tree(),
-                inherited=self._inherited(period),
+                inherited=province_figures(self.store, self.unit_tree(), period),
             )
             self._local_cache[key] = run
         if store_run:

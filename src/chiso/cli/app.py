@@ -96,6 +96,9 @@ web_cmds.register(app)
 from chiso.cli import generate_cmd  # noqa: E402
 
 generate_cmd.register(app)
+from chiso.cli import units_cmd  # noqa: E402
+
+units_cmd.register(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from chiso.domain.periods import Period
 from chiso.domain.results import Origin
+from chiso.domain.units import Unit
 from chiso.errors import NoDataError, UnknownUnitError
 from chiso.methodology.model import Methodology
 from chiso.workspace import UnitView, Workspace
@@ -28,6 +29,9 @@ class ReportData:
     child_kinds: tuple[str, ...]  # kinds of the sender's units in the unit tree (recipients)
     province: str | None  # the province's name ('UBND tỉnh Tây Ninh'), for wording
     notes: list[str] = field(default_factory=list)  # what the user should know (printed by the CLI)
+    # beside official figures: the same units' local estimate, for targets the portal does not publish
+    local_subjects: list[UnitView] = field(default_factory=list)
+    local_origin: Origin | None = None
 
 
 def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -> ReportData:
@@ -55,6 +59,7 @@ def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -
                 f"Không có kết quả {period.label} của các đơn vị thuộc {unit}: công văn chỉ nêu kết quả của {unit}."
             )
     province = tree.province_of(info.code)
+    beside, beside_origin = _local_beside(ws, info, period, bool(children)) if source == "official" else ([], None)
     return ReportData(
         period=period,
         sender=sender,
@@ -65,4 +70,23 @@ def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -
         child_kinds=child_kinds,
         province=province.name if province else None,
         notes=notes,
+        local_subjects=beside,
+        local_origin=beside_origin,
     )
+
+
+def _local_beside(
+    ws: Workspace, info: Unit, period: Period, has_children: bool
+) -> tuple[list[UnitView], Origin | None]:
+    """The local estimate of the letter's units (under whichever code the one-stop data give them), when the
+    store has dossiers for them: the targets the portal does not publish (e-certified copies) come from it."""
+    if not info.local:
+        return [], None
+    try:
+        if has_children:
+            rs = ws.results(period=period, parent=info.code, source="local")
+            return rs.units, rs.origin
+        view = ws.local_view(info.code, period=period)
+        return [view], view.origin
+    except (NoDataError, UnknownUnitError):
+        return [], None

@@ -10,7 +10,7 @@ from pathlib import Path
 from chiso.domain.unittree import UnitTree
 from chiso.store.connection import Store
 from chiso.unitmap import lines, sources
-from chiso.unitmap.mapfile import MappingFile, read_mapping
+from chiso.unitmap.mapfile import MappingFile, mapping_csv, read_line, read_mapping
 
 
 @dataclass(frozen=True)
@@ -52,3 +52,13 @@ class UnitDirectory:
         parsed = read_mapping(path)
         written = self.save(parsed.links, parsed.overrides, by=by, source=path.name)
         return LinkOutcome(parsed, *written)
+
+    def edit(self, cell: dict[str, str], *, by: str) -> LinkOutcome:
+        """One line of the mapping file typed by an administrator (the web page): checked and saved the same way."""
+        parsed = read_line(cell)
+        written = self.save(parsed.links, parsed.overrides, by=by, source="web") if not parsed.rejected else (0, 0)
+        return LinkOutcome(parsed, *written)
+
+    def mapping_csv(self) -> str:
+        """The mapping file of the current tree, one line per unit (``chiso units --mapping``)."""
+        return mapping_csv(self.tree())

@@ -114,6 +114,18 @@ def read_mapping(path: Path) -> MappingFile:
     return out
 
 
+def read_line(cell: dict[str, str], name: str = "web") -> MappingFile:
+    """One line typed in a form (keys: code, other, kind, parent, same), checked as a file's line."""
+    out = MappingFile(name, rows=1)
+    out.rejected.extend(_line(1, {k: v.strip() for k, v in cell.items() if v}, out, {}))
+    return out
+
+
+def _safe(text: str) -> str:
+    """A cell a spreadsheet would read as a formula is written as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _line(number: int, cell: dict[str, str], out: MappingFile, linked_to: dict[str, tuple[str, int]]) -> list[Rejected]:
     def bad(column: str, reason: str) -> list[Rejected]:
         return [Rejected(number, HEADINGS[column], cell.get(column, ""), reason)]
@@ -177,9 +189,18 @@ def mapping_rows(tree: UnitTree) -> list[dict[str, Any]]:
         parent = tree.get(u.parent_code)
         parent_now = parent.name if parent else (u.parent_code or "")
         out.append({
-            HEADINGS["code"]: "".join(portal), HEADINGS["other"]: "; ".join(onestop), HEADINGS["name"]: u.name,
-            HEADINGS["kind_now"]: u.kind.label, HEADINGS["parent_now"]: parent_now,
+            HEADINGS["code"]: "".join(portal), HEADINGS["other"]: "; ".join(onestop), HEADINGS["name"]: _safe(u.name),
+            HEADINGS["kind_now"]: u.kind.label, HEADINGS["parent_now"]: _safe(parent_now),
             HEADINGS["state"]: note, HEADINGS["kind"]: "", HEADINGS["parent"]: "",
             HEADINGS["same"]: "có" if portal and onestop else "",
         })  # fmt: skip
     return out
+
+
+def mapping_csv(tree: UnitTree) -> str:
+    """The mapping file as CSV text (headings in Vietnamese), to edit in a spreadsheet and import back."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(HEADINGS.values()), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(mapping_rows(tree))
+    return buffer.getvalue()

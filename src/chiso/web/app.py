@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chiso import __version__
 from chiso.errors import ChisoError, NoDataError, UnknownUnitError
-from chiso.web import routes_api, routes_pages
+from chiso.web import routes_api, routes_pages, routes_units
 from chiso.web.auth import LoginRequiredError
 from chiso.web.state import WebOptions, WebState
 from chiso.web.templating import render
@@ -81,6 +81,7 @@ def create_app(options: WebOptions | None = None) -> FastAPI:
 
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
+    app.include_router(routes_units.router)
     _errors(app)
     return app
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from chiso.domain.results import Provenance
-from chiso.domain.units import UnitKind
+from chiso.domain.units import Unit, UnitKind
 from chiso.errors import ChisoError
 from chiso.methodology import available, load_methodology
 from chiso.scoring.rank import Band
@@ -125,6 +125,21 @@ def _unit_summary(ctx: Ctx, code: str, period: str | None, source: str = "offici
     return dict(ctx.web.cached(("summary", code, period, source), build))
 
 
+def _summary_or_local(ctx: Ctx, node: Unit, period: str | None, source: str) -> tuple[dict[str, Any], str | None]:
+    """The unit's summary from ``source``; a unit without official results but with dossiers shows its local figures
+    and says so ('chưa có kết quả chính thức'), instead of an error."""
+    try:
+        return _unit_summary(ctx, node.code, period, source), None
+    except ChisoError as official:
+        if source != "official" or not node.local or not local.available(ctx):
+            raise
+        try:
+            summary = _unit_summary(ctx, node.code, period, "local")
+        except ChisoError as estimate:
+            raise ChisoError(f"{official.message}. {estimate.message}.") from estimate
+    return summary, f"{node.name} chưa có kết quả chính thức của Cổng DVCQG: dưới đây là {LOCAL_MARK} từ hồ sơ."
+
+
 def _children_summary(ctx: Ctx, code: str, period: str | None) -> list[dict[str, Any]]:
     """Per kind of sub-unit: how many in each band and the five lowest."""
     if not ctx.tree.has_children(code):
@@ -163,7 +178,8 @@ def overview(
     node = ctx.unit(code)
     code = context["code"] = node.code
     try:
-        context.update(_unit_summary(ctx, code, period))
+        summary, context["note"] = _summary_or_local(ctx, node, period, "official")
+        context.update(summary)
     except ChisoError as exc:
         context["problem"] = exc.message
     context.update({"node": node, "children": _children_summary(ctx, code, period), "empty": False})
@@ -235,7 +251,7 @@ def unit_page(
         "can_letter": ctx.user.can_write and letters.builder() is not None,
     }
     try:
-        summary = _unit_summary(ctx, code, period, source)
+        summary, context["note"] = _summary_or_local(ctx, node, period, source)
     except ChisoError as exc:
         return render(request, "unit.html", {**context, "problem": exc.message, "x": None})
     x = summary["x"]
@@ -257,7 +273,7 @@ def unit_page(
             }
         )
     compare_rows: list[dict[str, Any]] = []
-    if context["local_available"] and source == "official":
+    if context["local_available"] and source == "official" and not context["note"]:
         try:
             compare_rows = local.compare(ctx, code, period_arg(period) or period_arg(x.view.origin.period))
         except (ChisoError, HTTPException):
