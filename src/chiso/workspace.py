@@ -267,12 +267,8 @@ class Workspace:
         self, parent: str | None, kinds: Sequence[str] | None = None, period: str | None = None
     ) -> list[q.Candidate]:
         """Snapshots holding units of ``parent`` (of ``kinds``), one per (snapshot, kind), newest first."""
-        tree = self.unit_tree()
-        codes = None
-        if parent is not None:
-            codes = [c for u in tree.children(parent) for c in u.codes if c in tree.published]
-        groups: dict[tuple[str, str], list] = {}
-        for r in self._placed(q.appearances(self.store, codes, period=period)):
+        groups: dict[tuple[str, str], list] = {}  # filtered here: a list of codes costs more to compile than to read
+        for r in self._placed(q.appearances(self.store, period=period)):
             if (parent is None or r["parent_code"] == parent) and (not kinds or r["kind"] in kinds):
                 groups.setdefault((r["snapshot_id"], r["kind"]), [r, 0])[1] += 1
         found = [(r["period_end"], q.Candidate(sid, kind, r["captured_at"], r["period"], n))
@@ -286,7 +282,7 @@ class Workspace:
             if parent not in tree and tree.has_children(parent):
                 return parent  # a parent the files name without describing it (VN, a province without a row)
             return self.find_unit(parent).code
-        rows = self._placed(q.appearances(self.store, None, period=period.key if period else None))
+        rows = self._placed(q.appearances(self.store, period=period.key if period else None))
         if not rows:
             raise NoDataError(
                 "Chưa có kết quả chính thức nào trong kho" + (f" cho {period.label}" if period else ""),

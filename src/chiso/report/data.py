@@ -46,7 +46,9 @@ def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -
         before = ws.results(period=period.previous(), parent=info.parent_code, kind=info.kind, source=source)
         previous = before.unit(info.code)
     except (NoDataError, UnknownUnitError):
-        notes.append(f"Không có kết quả {period.previous().label} của {unit}: công văn không so sánh với kỳ trước.")
+        notes.append(
+            f"Không có kết quả {period.previous().label} của {info.name}: công văn không so sánh với kỳ trước."
+        )
     children = tree.children(info.code)
     child_kinds = tuple(dict.fromkeys(str(c.kind) for c in children))
     subjects, origin, methodology = [sender], sender.origin, peers.methodology
@@ -56,7 +58,8 @@ def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -
             subjects, origin, methodology = own.units, own.origin, own.methodology
         except NoDataError:
             notes.append(
-                f"Không có kết quả {period.label} của các đơn vị thuộc {unit}: công văn chỉ nêu kết quả của {unit}."
+                f"Không có kết quả {period.label} của các đơn vị thuộc {info.name}: công văn chỉ nêu kết quả của "
+                f"{info.name}."
             )
     province = tree.province_of(info.code)
     beside, beside_origin = _local_beside(ws, info, period, bool(children)) if source == "official" else ([], None)

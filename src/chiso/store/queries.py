@@ -66,12 +66,10 @@ class Candidate:
     units: int
 
 
-def appearances(store: Store, units: Sequence[str] | None, *, period: str | None = None) -> list[dict[str, Any]]:
-    """(snapshot, unit) rows with the snapshot's period and capture time, for ``units`` (all when None)."""
+def appearances(store: Store, *, period: str | None = None) -> list[dict[str, Any]]:
+    """(snapshot, unit) rows with the snapshot's period and capture time (of one period, or all)."""
     u = store.table("official_unit").select("snapshot_id", "unit_code", "unit_name", "kind", "parent_code")
     s = store.table("official_snapshot").select("snapshot_id", "captured_at", "period", "period_end")
-    if units is not None:
-        u = u.filter(u.unit_code.isin(list(units)))
     j = u.join(s, "snapshot_id")
     if period is not None:
         j = j.filter(j.period == period)

@@ -76,8 +76,10 @@ def home_unit(user: User, tree: UnitTree, default: str | None = None) -> str | N
         return own.code
     if not user.whole_scope:
         return None
-    configured = tree.get(default) if default else None
-    if configured is not None:
-        return configured.code
+    if default:
+        try:
+            return tree.find(default).code  # `chiso serve --home` takes any code or a name
+        except UnknownUnitError:
+            pass
     roots = tree.roots_with_children()
     return roots[0].code if roots else None
