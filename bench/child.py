@@ -41,7 +41,10 @@ def _engine_query(ws: Workspace, columns: tuple[str, ...], period: Period) -> No
     w = Window.of(period, AS_OF)
     f = flagged(ws.store.table("dossier").select(*columns), w)
     procs = current.procedures(ws.store)
-    pairs = applicable_pairs(ws.store.table("dossier_pair"), procs, current.units(ws.store), w)
+    units = current.units(ws.store)
+    communes = units.filter(units.kind == "commune").select("unit_code")
+    codes = communes.to_pyarrow().column(0).to_pylist()
+    pairs = applicable_pairs(ws.store.table("dossier_pair"), procs, communes, w, codes)
     dossier_sums(f), pair_sums(f, pairs, procs)
 
 

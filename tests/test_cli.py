@@ -93,7 +93,7 @@ def test_explain_table_speaks_vietnamese(db):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["explain", "--unit", "H99"], "Không có đơn vị mã H99"),
+        (["explain", "--unit", "H99"], "Không có đơn vị 'H99'"),
         (["ranking", "--period", "2025-13"], "Tháng không hợp lệ: 13"),
         (["ranking", "--period", "hôm qua"], "Không hiểu kỳ báo cáo"),
         (["import-official", "/no/such/file.json"], "Không tìm thấy tệp"),

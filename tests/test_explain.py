@@ -85,5 +85,5 @@ def test_results_for_appendix(real_ws):
     assert van_canh.groups["CLGQ"].score == Decimal("6.31") and van_canh.groups["CLGQ"].max == 12
     assert any(line.code == "ON_TIME" and line.numerator == 2541 for line in van_canh.lines)
     assert rs.origin.cutoff is not None and not rs.origin.is_estimate
-    assert [c.code for c in real_ws.children("H21")][:1]
-    assert real_ws.unit_info("H21.227").short_name == "UBND xã Vân Canh"
+    assert [c.code for c in real_ws.unit_tree().children("H21")][:1]
+    assert real_ws.find_unit("H21.227").short_name == "UBND xã Vân Canh"

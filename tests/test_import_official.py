@@ -72,7 +72,7 @@ def test_importing_twice_changes_nothing(ws, tmp_path):
 def test_history_is_kept_across_captures(ws):
     ws.import_official([TRACKERS / "crawler766" / "agencies_detail_GiaLai_24092026.json"])
     ws.import_official([TRACKERS / "crawler766" / "agencies_detail_GiaLai_10102026.json"])
-    rows = q.unit_snapshots(ws.store, "H21.17")
+    rows = q.unit_snapshots(ws.store, ["H21.17"])
     assert [r["captured_at"].day for r in rows] == [24, 10]
     assert len({r["snapshot_id"] for r in rows}) == 2
 
@@ -238,9 +238,9 @@ def test_captured_at_given_by_the_user_wins(ws):
 
 def test_units_under_a_district_hang_from_it(godau_ws):
     """Before 07/2025 a district had its own units: a three-part code's parent is the district (H53.07.02 → H53.07)."""
-    district = godau_ws.unit_info("H53.07")
+    district = godau_ws.find_unit("H53.07")
     assert (district.kind, district.parent) == ("district", "H53")
-    children = godau_ws.children("H53.07")
+    children = godau_ws.unit_tree().children("H53.07")
     assert len(children) == 10
     assert {c.kind for c in children} == {"agency", "commune"}
     assert godau_ws.verify().verification.mismatches == []

@@ -24,6 +24,7 @@ LAYERS = {
     "chiso.ingest": 3,
     "chiso.engine": 3,
     "chiso.generate": 3,
+    "chiso.unitmap": 3,
     "chiso.workspace": 4,
     "chiso.wording": 4,
     "chiso.serialize": 4,

@@ -133,7 +133,7 @@ def test_cli_errors_are_vietnamese(godau_db, tmp_path):
     r = run("--period", "2023-05")
     assert r.exit_code == 2 and "Thiếu --unit, --out" in r.output
     r = run("--period", "2023-05", "--unit", "H99", "--out", str(tmp_path))
-    assert r.exit_code == 2 and "Không có đơn vị mã H99" in r.output
+    assert r.exit_code == 2 and "Không có đơn vị 'H99'" in r.output
     bad = tmp_path / "hong.yaml"
     bad.write_text("name: hong\nlevel: quan\n", "utf-8")
     r = run("--period", "2023-05", "--unit", "H53.07", "--out", str(tmp_path / "o"), "--profile", str(bad))

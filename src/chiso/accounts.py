@@ -204,7 +204,8 @@ class Accounts:
             raise ChisoError("Người dùng xem theo đơn vị cần mã đơn vị", hint="Thêm --unit MÃ (ví dụ --unit H21.227).")
         if unit:
             with self._lock:
-                self.ws.unit_info(unit)  # raises UnknownUnitError for a code the store does not know
+                found = self.ws.find_unit(unit)  # any code or a name; UnknownUnitError for an unknown one
+            unit = unit.strip() if unit.strip() in found.codes else found.code  # a name is kept as the main code
         previous = self._row(name)
         if password is None:
             if previous is None:

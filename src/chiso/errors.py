@@ -57,6 +57,14 @@ class UnknownUnitError(ChisoError):
     """A unit code that the store does not know."""
 
 
+class AmbiguousUnitError(UnknownUnitError):
+    """A unit name that fits several units: the message lists them, ``candidates`` holds their codes."""
+
+    def __init__(self, message: str, *, candidates: tuple[str, ...] = (), hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.candidates = candidates
+
+
 class PeriodError(ChisoError):
     """A period that cannot be parsed or has no data."""
 

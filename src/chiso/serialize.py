@@ -7,12 +7,14 @@ exact decimals become ints or floats, times ISO strings, enums their values.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from chiso.domain.unittree import MatchReport
 from chiso.scoring.explain import Explanation
 from chiso.wording import restore_sentence, rule_text
 from chiso.workspace import (
@@ -257,3 +259,9 @@ def compare_line(x: CompareLine) -> dict[str, Any]:
 def due_item(item: Any) -> dict[str, Any]:
     """One dossier of ``chiso due --format json``."""
     return dict(vars(item))
+
+
+# -- units -------------------------------------------------------------------------------------------------
+def unit_matching(report: MatchReport) -> dict[str, Any]:
+    """How the portal's codes and the one-stop identifiers met (``chiso units --format json``)."""
+    return to_jsonable(dataclasses.asdict(report))  # type: ignore[no-any-return]

@@ -18,9 +18,11 @@ from chiso.domain.codes import NATIONAL, is_province_code, normalise_unit_code
 from chiso.domain.periods import Period
 from chiso.domain.results import FigureStatus, GroupScore, Origin, Source
 from chiso.domain.times import VN_TZ
-from chiso.domain.units import UnitKind
+from chiso.domain.units import Unit, UnitKind
+from chiso.domain.unittree import UnitTree
 from chiso.engine import drill
-from chiso.engine.compute import LocalRun, LocalUnit, compute_local, unit_nodes
+from chiso.engine.compute import LocalRun, LocalUnit, compute_local
+from chiso.engine.inherited import province_figures
 from chiso.engine.metrics import MEASURE_METRICS, Measure
 from chiso.engine.predicates import ON_TIME_RULES, Window
 from chiso.errors import ChisoError, InputFileError, NoDataError, UnknownUnitError
@@ -46,11 +48,11 @@ from chiso.portal.fetch import FetchReport, run_fetch, store_run
 from chiso.portal.plan import DEFAULT_BASE_URL, offered
 from chiso.scoring.explain import Basis, Explanation, Line, explain, lines_from_published, lines_from_score
 from chiso.scoring.rank import Band, Bands, Change, change, competition_ranks
-from chiso.scoring.score import MetricInput
 from chiso.scoring.verify import Verification, verify_units
 from chiso.settings import Settings, load_settings
 from chiso.store import Store
 from chiso.store import queries as q
+from chiso.unitmap.directory import UnitDirectory
 from chiso.workdays import OfficeHours, Override, WorkCalendar
 
 __all__ = ["IngestReport", "RejectRow", "Workspace"]
@@ -78,7 +80,7 @@ class VerifyResult:
 class RankingRow:
     unit: str
     name: str
-    kind: str
+    kind: UnitKind
     value: Decimal | None  # what the rank is computed on (total or a group)
     total: Decimal | None
     band: Band | None
@@ -130,25 +132,13 @@ class Ranking:
     methodology: str
 
 
-@dataclass(frozen=True)
-class UnitInfo:
-    code: str
-    name: str
-    kind: str
-    parent: str | None
-
-    @property
-    def short_name(self) -> str:
-        return self.name.split(" - ")[0].strip()
-
-
 @dataclass
 class UnitView:
     """One unit's result for a period, whatever its source: totals, groups, metric lines, rank among peers."""
 
     unit: str
     name: str
-    kind: str
+    kind: UnitKind
     parent: str | None
     total: Decimal | None
     band: Band | None
@@ -203,6 +193,7 @@ class Workspace:
         self.settings = settings or load_settings(db=str(db) if db is not None else None)
         self._store: Store | None = None
         self._local_cache: dict[tuple, LocalRun] = {}  # local runs by (period, rule, as_of), until the next ingest
+        self.directory = UnitDirectory(lambda: self.store)
 
     @property
     def store(self) -> Store:
@@ -324,8 +315,21 @@ class Workspace:
     def snapshots(self, period: str | None = None) -> list[q.SnapshotInfo]:
         return q.snapshots(self.store, period=period)
 
+    # -- units: one tree of both code systems (domain/unittree.py, docs/units.md) ------------------------------
+    def unit_tree(self) -> UnitTree:
+        """Every unit known to the store, built once per data version."""
+        return self.directory.tree()
+
+    def find_unit(self, text: str) -> Unit:
+        """A unit by any of its codes or its name ('Vân Canh'); a clear error when unknown or ambiguous."""
+        return self.unit_tree().find(text)
+
     def units(self) -> list[dict]:
-        return q.known_units(self.store)
+        """Every unit (official and local), with its other codes and how the two code systems met."""
+        tree = self.unit_tree()
+        return [{"unit_code": u.code, "unit_name": u.name, "kind": u.kind, "parent_code": u.parent_code,
+                 "aliases": list(u.aliases), "official": u.official, "local": u.local, "state": tree.state(u.code)}
+                for u in sorted(tree, key=lambda u: u.code)]  # fmt: skip
 
     # -- verify -------------------------------------------------------------------------------------------
     def verify(self, *, tolerance: Decimal | None = None, period: Period | None = None) -> VerifyResult:
@@ -341,20 +345,44 @@ class Workspace:
         return VerifyResult(result, infos, tol)
 
     # -- ranking ------------------------------------------------------------------------------------------
+    # Published rows are read through the unit tree: a row's kind and parent are its unit's (one rule for every
+    # query: 'UBND thành phố X' in a district list is a district whatever an older import stored).
+    def _placed(self, rows: Iterable[dict]) -> list[dict]:
+        tree = self.unit_tree()
+        return [{**r, "kind": str(node.kind), "parent_code": node.parent_code}
+                for r in rows if (node := tree.get(r["unit_code"])) is not None]  # fmt: skip
+
+    def _rows_of(self, ids: Sequence[str], parent: str | None, kinds: Sequence[str]) -> list[dict]:
+        """The published rows of the units of ``parent`` and ``kinds`` in snapshots ``ids``."""
+        rows = self._placed(q.unit_rows(self.store, ids))
+        return [r for r in rows if r["parent_code"] == parent and r["kind"] in kinds]
+
+    def _candidates(
+        self, parent: str | None, kinds: Sequence[str] | None = None, period: str | None = None
+    ) -> list[q.Candidate]:
+        """Snapshots holding units of ``parent`` (of ``kinds``), one per (snapshot, kind), newest first."""
+        groups: dict[tuple[str, str], list] = {}  # filtered here: a list of codes costs more to compile than to read
+        for r in self._placed(q.appearances(self.store, period=period)):
+            if (parent is None or r["parent_code"] == parent) and (not kinds or r["kind"] in kinds):
+                groups.setdefault((r["snapshot_id"], r["kind"]), [r, 0])[1] += 1
+        found = [(r["period_end"], q.Candidate(sid, kind, r["captured_at"], r["period"], n))
+                 for (sid, kind), (r, n) in sorted(groups.items())]  # fmt: skip
+        found.sort(key=lambda x: (x[0], x[1].captured_at, x[1].units), reverse=True)  # stable: snapshot id ascending
+        return [c for _, c in found]
+
     def _resolve_parent(self, parent: str | None, period: Period | None) -> str:
         if parent is not None:
-            return parent
-        found = q.candidates(self.store, parent=None, kinds=None, period=period.key if period else None)
-        if not found:
+            tree = self.unit_tree()
+            if parent not in tree and tree.has_children(parent):
+                return parent  # a parent the files name without describing it (VN, a province without a row)
+            return self.find_unit(parent).code
+        rows = self._placed(q.appearances(self.store, period=period.key if period else None))
+        if not rows:
             raise NoDataError(
                 "Chưa có kết quả chính thức nào trong kho" + (f" cho {period.label}" if period else ""),
-                hint="Nhập kết quả của Cổng DVCQG trước: chiso import-official TỆP...",
+                hint=self._local_hint(None),
             )
-        parents = {
-            r["parent_code"]
-            for r in q.unit_rows(self.store, [c.snapshot_id for c in found])
-            if r["parent_code"] is not None
-        }
+        parents = {r["parent_code"] for r in rows if r["parent_code"] is not None}
         local = sorted(p for p in parents if p != NATIONAL)
         if len(local) == 1:
             return local[0]
@@ -367,14 +395,14 @@ class Workspace:
         )
 
     def _kinds_present(self, parent: str, period: str) -> list[str]:
-        found = q.candidates(self.store, parent=parent, kinds=None, period=period)
-        present = {c.kind for c in found}
+        present = {c.kind for c in self._candidates(parent, period=period)}
         return [str(k) for k in KIND_ORDER if str(k) in present]
 
     def latest_period(self, parent: str) -> Period:
-        found = q.candidates(self.store, parent=parent, kinds=None)
+        found = self._candidates(parent)
         if not found:
-            raise NoDataError(f"Chưa có kết quả chính thức nào của các đơn vị thuộc {parent}")
+            raise NoDataError(f"Chưa có kết quả chính thức nào của các đơn vị thuộc {parent}",
+                              hint=self._local_hint(self.unit_tree().get(parent)))  # fmt: skip
         return Period.parse(found[0].period)
 
     def ranking(
@@ -397,11 +425,11 @@ class Workspace:
         chosen = period or self.latest_period(parent_code)
         present = self._kinds_present(parent_code, chosen.key)
         if not present:
-            available = sorted({c.period for c in q.candidates(self.store, parent=parent_code, kinds=None)})
+            available = sorted({c.period for c in self._candidates(parent_code)})
             raise NoDataError(
                 f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}",
                 detail=f"periods stored: {', '.join(available) or 'none'}",
-                hint="Chọn kỳ khác bằng --period, hoặc nhập thêm kết quả.",
+                hint="Chọn kỳ khác bằng --period. " + self._local_hint(self.unit_tree().get(parent_code)),
             )
         if kind == "apart":
             kind_sets = [(k,) for k in present]
@@ -432,7 +460,7 @@ class Workspace:
         return Ranking(chosen, parent_code, by_code, tables, [g.code for g in methodology.groups], methodology.name)
 
     def _methodology_of(self, parent: str, period: Period) -> Methodology:
-        found = q.candidates(self.store, parent=parent, kinds=None, period=period.key)
+        found = self._candidates(parent, period=period.key)
         infos = q.snapshots(self.store, snapshot_ids=[found[0].snapshot_id]) if found else []
         name = infos[0].methodology if infos else (self.settings.methodology or "dvcqg-live")
         return load_methodology(name)
@@ -442,7 +470,7 @@ class Workspace:
     ) -> list[str]:
         """The newest snapshot for each kind (optionally captured before ``before``)."""
         chosen: dict[str, str] = {}
-        for c in q.candidates(self.store, parent=parent, kinds=kinds, period=period):
+        for c in self._candidates(parent, kinds, period):
             if before is not None and c.captured_at >= before:
                 continue
             chosen.setdefault(c.kind, c.snapshot_id)
@@ -450,7 +478,7 @@ class Workspace:
 
     def _rank_table(self, ids: Sequence[str], parent: str, kinds: tuple[str, ...], by: str) -> RankingTable:
         """Rank the units of ``parent`` and ``kinds`` found in snapshots ``ids`` by ``by`` (total or group)."""
-        units = [r for r in q.unit_rows(self.store, ids) if r["parent_code"] == parent and r["kind"] in kinds]
+        units = self._rows_of(ids, parent, kinds)
         groups: dict[tuple[str, str], dict[str, Decimal | None]] = {}
         for g in q.group_rows(self.store, ids):
             groups.setdefault((g["snapshot_id"], g["unit_code"]), {})[g["group_code"]] = q.plain(g["score"])
@@ -462,7 +490,7 @@ class Workspace:
                 RankingRow(
                     unit=r["unit_code"],
                     name=r["unit_name"],
-                    kind=r["kind"],
+                    kind=UnitKind(r["kind"]),
                     value=total if by == "total" else gs.get(by),
                     total=total,
                     band=self.bands.of(total),
@@ -540,23 +568,32 @@ class Workspace:
         if source == "local":
             return self._explain_views(self.local_view(unit, period=period), metric)
         self._require_official(source)
-        history = q.unit_snapshots(self.store, unit)
-        if not history:
-            raise UnknownUnitError(
-                f"Không có đơn vị mã {unit} trong kho",
-                hint="Xem danh sách đơn vị bằng: chiso units",
-            )
+        node = self.find_unit(unit)
+        history = self._history(node)
         rows = [h for h in history if period is None or h["period"] == period.key]
         if not rows:
             periods = sorted({h["period"] for h in history})
             raise NoDataError(
-                f"Không có kết quả của {unit} cho {period.label if period else 'kỳ đã chọn'}",
-                detail=f"periods stored for {unit}: {', '.join(periods)}",
+                f"Chưa có kết quả chính thức của {node.name} ({node.code})"
+                + (f" cho {period.label}" if period else ""),
+                detail=f"periods stored for {node.code}: {', '.join(periods) or 'none'}",
+                hint=self._local_hint(node),
             )
         itemised = [h for h in rows if h["itemised"]] or rows
         latest = max(itemised, key=lambda h: (h["period_end"], h["captured_at"], h["snapshot_id"]))
-        view = self._views([latest["snapshot_id"]], latest["parent_code"], latest["kind"], unit=unit)[0]
+        view = self._views([latest["snapshot_id"]], node.parent_code, str(node.kind), unit=latest["unit_code"])[0]
         return self._explain_views(view, metric)
+
+    def _history(self, node: Unit) -> list[dict]:
+        published = self.unit_tree().published
+        return q.unit_snapshots(self.store, [c for c in node.codes if c in published])
+
+    def _local_hint(self, node: Unit | None) -> str:
+        """What to do when no official result answers: the local estimate when there are dossiers for it."""
+        local = node.local if node is not None else any(u.local for u in self.unit_tree())
+        if local:
+            return "Có dữ liệu hồ sơ: xem số liệu tạm tính bằng --source local."
+        return "Nhập kết quả của Cổng DVCQG (chiso import-official TỆP); xem các đơn vị và mã của chúng: chiso units"
 
     def _explain_views(self, view: UnitView, metric: str | None) -> UnitExplanation:
         unit = view.unit
@@ -605,7 +642,7 @@ class Workspace:
         """Unit views of one kind and parent from the given snapshots (ranked among themselves)."""
         origin = self._origin(ids)
         methodology = load_methodology(origin.methodology)
-        rows = [r for r in q.unit_rows(self.store, ids) if r["kind"] == kind and r["parent_code"] == parent]
+        rows = self._rows_of(ids, parent, (kind,))
         ranks = competition_ranks([q.plain(r["total"]) for r in rows])
         wanted = [(r, rk) for r, rk in zip(rows, ranks, strict=True) if unit is None or r["unit_code"] == unit]
         published = {
@@ -623,7 +660,7 @@ class Workspace:
                 UnitView(
                     unit=p.unit,
                     name=p.name,
-                    kind=p.kind,
+                    kind=UnitKind(r["kind"]),
                     parent=parent,
                     total=p.total,
                     band=self.bands.of(p.total),
@@ -650,7 +687,8 @@ class Workspace:
         present = self._kinds_present(parent_code, chosen.key)
         kinds = present if kind in ("all", "apart") else [k for k in present if k == kind]
         if not kinds:
-            raise NoDataError(f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}")
+            raise NoDataError(f"Không có kết quả chính thức {chosen.label} cho các đơn vị thuộc {parent_code}",
+                              hint=self._local_hint(self.unit_tree().get(parent_code)))  # fmt: skip
         views: list[UnitView] = []
         ids: list[str] = []
         for k in kinds:
@@ -660,31 +698,9 @@ class Workspace:
         origin = self._origin(ids)
         return ResultSet(chosen, parent_code, load_methodology(origin.methodology), origin, views)
 
-    def unit_info(self, code: str) -> UnitInfo:
-        """A unit from the official results, else from the local unit table (seeds, units files)."""
-        for u in q.known_units(self.store):
-            if u["unit_code"] == code:
-                return UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
-        node = unit_nodes(self.store).get(code)
-        if node is not None:
-            return UnitInfo(node.code, node.name, node.kind, node.parent)
-        raise UnknownUnitError(f"Không có đơn vị mã {code} trong kho", hint="Xem danh sách đơn vị bằng: chiso units")
-
-    def children(self, code: str) -> list[UnitInfo]:
-        """Sub-units from the official results, plus those known only from local data."""
-        out = {
-            u["unit_code"]: UnitInfo(u["unit_code"], u["unit_name"], u["kind"], u["parent_code"])
-            for u in q.known_units(self.store)
-            if u["parent_code"] == code
-        }
-        for node in unit_nodes(self.store).values():
-            if node.parent == code and node.code not in out:
-                out[node.code] = UnitInfo(node.code, node.name, node.kind, node.parent)
-        return list(out.values())
-
     def total_history(self, unit: str) -> list[tuple[str, datetime, Decimal | None]]:
         """(period, capture time, total) of every published row of ``unit``, oldest first (trend charts)."""
-        return [(r["period"], r["captured_at"], q.plain(r["total"])) for r in q.unit_snapshots(self.store, unit)]
+        return [(r["period"], r["captured_at"], q.plain(r["total"])) for r in self._history(self.find_unit(unit))]
 
     # -- local layer: dossiers ingested from the one-stop system ------------------------------------------
     def calendar(self) -> WorkCalendar:
@@ -754,7 +770,9 @@ class Workspace:
         return reports
 
     def _unit_names(self) -> dict[str, str]:
-        return {n.name: n.code for n in unit_nodes(self.store).values()}
+        """Unit names → the one-stop code of each unit the dossier data know (dossier files that name units)."""
+        tree = self.unit_tree()
+        return {u.name: next(c for c in u.codes if c in tree.local_codes) for u in tree if u.local}
 
     def refresh(self, *, only_if_stale: bool = False) -> current.RefreshReport | None:
         """Rebuild the current dossier table in its own transaction (an older store, a calendar change)."""
@@ -794,23 +812,6 @@ class Workspace:
             "petitions": int(current.petitions(self.store).count().to_pyarrow().as_py() or 0),
         }
 
-    def _inherited(self, period: Period) -> dict[str, dict[str, MetricInput]]:
-        """The province's official CKMB catalogue figures for ``period`` (inherited by its units)."""
-        out: dict[str, dict[str, MetricInput]] = {}
-        wanted = ("PUBLISH_ON_TIME", "PUBLIC_UPDATE_ON_TIME", "PUBLIC_CONTENT_FULL")
-        for info in q.snapshots(self.store, period=period.key):
-            for pub in q.published_units(self.store, [info.snapshot_id]):
-                if pub.kind != "province" or pub.unit in out:
-                    continue
-                found = {}
-                for pm in pub.metrics_of("CKMB"):
-                    if pm.code in wanted and pm.numerator is not None and pm.denominator is not None:
-                        found[pm.code] = MetricInput(pm.numerator, pm.denominator, inherited=True,
-                                                     note=f"theo số liệu chính thức của {pub.name}")  # fmt: skip
-                if found:
-                    out[pub.unit] = found
-        return out
-
     def local_run(
         self, period: Period, *, as_of: datetime | None = None, rule: str | None = None, store_run: bool = False
     ) -> LocalRun:
@@ -818,7 +819,7 @@ class Workspace:
         chosen_rule = rule or self.settings.on_time_rule
         if chosen_rule not in ON_TIME_RULES:
             raise ChisoError(f"Quy tắc đúng hạn không hợp lệ: {chosen_rule}", hint="Dùng portal, date hoặc session.")
-        key = (period, chosen_rule, as_of)
+        key = (period, chosen_rule, as_of, self.directory.version())  # a new import or link changes the tree
         run = self._local_cache.get(key)
         if run is None:
             run = compute_local(
@@ -827,7 +828,8 @@ class Workspace:
                 load_methodology(self.settings.methodology or "dvcqg-live"),
                 as_of=as_of,
                 rule=chosen_rule,
-                inherited=self._inherited(period),
+                tree=self.unit_tree(),
+                inherited=province_figures(self.store, self.unit_tree(), period),
             )
             self._local_cache[key] = run
         if store_run:
@@ -874,12 +876,13 @@ class Workspace:
         return [u for u in run.units if u.parent == unit.parent and u.kind == unit.kind]
 
     def local_view(self, unit: str, *, period: Period | None = None, as_of: datetime | None = None) -> UnitView:
+        node = self.find_unit(unit)
         run = self.local_run(period or self.latest_local_period(), as_of=as_of)
         for u in run.units:
-            if u.code == unit:
+            if u.code == node.code:
                 return self._local_view(run, u, self._peers(run, u))
-        raise UnknownUnitError(
-            f"Không có số liệu tạm tính của đơn vị {unit} trong {run.period.label}",
+        raise NoDataError(
+            f"Chưa có số liệu tạm tính của {node.name} ({node.code}) trong {run.period.label}",
             hint="Đơn vị cần có hồ sơ đã nạp (chiso ingest). Xem danh sách: chiso units",
         )
 
@@ -910,13 +913,14 @@ class Workspace:
         elif parent == NATIONAL and parent not in codes:  # the top units of the local tree, peers of one another
             parent_code, children = NATIONAL, [u for u in run.units if u.parent not in codes]
         else:
-            if parent not in codes:
-                raise UnknownUnitError(
-                    f"Không có số liệu tạm tính của đơn vị {parent} trong {run.period.label}",
+            node = self.find_unit(parent)
+            if node.code not in codes:
+                raise NoDataError(
+                    f"Chưa có số liệu tạm tính của {node.name} ({node.code}) trong {run.period.label}",
                     hint="Đơn vị cần có hồ sơ đã nạp. Xem danh sách: chiso units",
                 )
-            parent_code = parent
-            children = [u for u in run.units if u.parent == parent]
+            parent_code = node.code
+            children = [u for u in run.units if u.parent == parent_code]
         if kind not in ("all", "apart"):
             children = [u for u in children if u.kind == kind]
         chosen = list(children)
@@ -947,35 +951,6 @@ class Workspace:
         groups = [g.code for g in rs.methodology.groups]
         return Ranking(rs.period, rs.parent, "total", tables, groups, rs.methodology.name)
 
-    def local_units(self) -> list[dict]:
-        """Units known from ingested data (unit files, and codes seen only on dossiers), shaped as ``units()``."""
-        nodes = unit_nodes(self.store)
-        d = self.store.table("dossier")
-        seen = set(d.select("unit_code").distinct().to_pyarrow().column(0).to_pylist())
-        rows = [{"unit_code": n.code, "unit_name": n.name, "kind": n.kind, "parent_code": n.parent}
-                for n in nodes.values()]  # fmt: skip
-        rows += [{"unit_code": c, "unit_name": c, "kind": "agency", "parent_code": None}
-                 for c in sorted(seen - set(nodes)) if c]  # fmt: skip
-        return rows
-
-    def _subtree(self, unit: str) -> list[str]:
-        nodes = unit_nodes(self.store)
-        d = self.store.table("dossier_pair")  # the units seen on dossiers, without reading every dossier
-        codes = set(nodes) | set(d.select("unit_code").distinct().to_pyarrow().column(0).to_pylist())
-        if unit not in codes:
-            raise UnknownUnitError(f"Không có đơn vị mã {unit} trong dữ liệu hồ sơ")
-        children: dict[str | None, list[str]] = {}
-        for c in codes:
-            children.setdefault(nodes[c].parent if c in nodes else None, []).append(c)
-        out, stack = [], [unit]
-        while stack:
-            c = stack.pop()
-            if c in out:
-                continue
-            out.append(c)
-            stack.extend(children.get(c, []))
-        return out
-
     def dossiers(
         self,
         unit: str,
@@ -1004,7 +979,7 @@ class Workspace:
         offset = 0 if size is None else (max(page, 1) - 1) * size
         listed = drill.list_dossiers(
             self.store.table("dossier"), current.procedures(self.store), window, self.settings.on_time_rule,
-            self._subtree(unit), metric=code, gap_only=gap_only, status=status, search=search, offset=offset,
+            self._local_codes(unit), metric=code, gap_only=gap_only, status=status, search=search, offset=offset,
             limit=size,
         )  # fmt: skip
         return DossierPage(listed.columns, listed.rows, listed.total, max(page, 1), size or listed.total, code,
@@ -1013,7 +988,13 @@ class Workspace:
     def due_soon(self, unit: str, *, now: datetime | None = None, within_hours: float = 16) -> list[drill.DueItem]:
         """Open dossiers of ``unit`` (and sub-units) past their deadline or due within ``within_hours``."""
         moment = now or datetime.now(UTC)
-        return drill.due_soon(self.store.table("dossier"), self._subtree(unit), moment, within_hours, self.calendar())
+        codes = self._local_codes(unit)
+        return drill.due_soon(self.store.table("dossier"), codes, moment, within_hours, self.calendar())
+
+    def _local_codes(self, unit: str) -> list[str]:
+        """Codes of ``unit`` and its sub-units as the one-stop data write them (dossier lists)."""
+        tree = self.unit_tree()
+        return sorted(c for c in tree.subtree_codes(tree.find(unit).code) if c in tree.local_codes)
 
     def compare(self, unit: str, *, period: Period | None = None) -> list[CompareLine]:
         """The local estimate beside the imported official figure, metric by metric, with the likely cause."""

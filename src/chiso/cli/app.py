@@ -106,6 +106,9 @@ notify_cmds.register(app)
 from chiso.cli import portal_cmds  # noqa: E402
 
 portal_cmds.register(app)
+from chiso.cli import units_cmd  # noqa: E402
+
+units_cmd.register(app)
 
 
 def main() -> None:

@@ -181,7 +181,8 @@ def compare(
     if fmt is Format.CSV:
         print_csv(rows, list(rows[0]))
         return
-    t = Table(title=f"Tạm tính ({PROVISIONAL}) và chính thức — {unit}")
+    node = ws.find_unit(unit)
+    t = Table(title=f"Tạm tính ({PROVISIONAL}) và chính thức — {node.name} ({', '.join(node.codes)})")
     for h in ("Chỉ số", "Tạm tính", "Chính thức", "Chênh lệch", "Tỷ lệ tạm tính", "Tỷ lệ chính thức", "Nguyên nhân"):
         t.add_column(h, overflow="fold")
     for x in lines:

@@ -1,4 +1,4 @@
-"""Commands of the official layer: import-official, verify, ranking, explain, units, history."""
+"""Commands of the official layer: import-official, verify, ranking, explain, history (units: units_cmd)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,6 @@ def register(app: typer.Typer) -> None:
     app.command("verify")(verify)
     app.command("ranking")(ranking)
     app.command("explain")(explain_cmd)
-    app.command("units")(units)
     app.command("history")(history)
 
 
@@ -404,23 +403,7 @@ def explain_cmd(
     console.print(f"Tổng số điểm bị mất: {number(x.lost_total)}.")
 
 
-# -- units, history ----------------------------------------------------------------------------------------
-def units(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--format", help=FORMAT_HELP)) -> None:
-    """Các đơn vị có trong kho (theo lần xuất hiện mới nhất)."""
-    rows = workspace(ctx).units()
-    if fmt is Format.JSON:
-        print_json(rows)
-    elif fmt is Format.CSV:
-        print_csv(rows, ["unit_code", "unit_name", "kind", "parent_code"])
-    else:
-        t = Table(title=f"{len(rows)} đơn vị")
-        for h in ("Mã", "Tên", "Loại", "Đơn vị cha"):
-            t.add_column(h)
-        for r in rows:
-            t.add_row(r["unit_code"], r["unit_name"], r["kind"], r["parent_code"] or "")
-        console.print(t)
-
-
+# -- history ----------------------------------------------------------------------------------------
 def history(ctx: typer.Context, fmt: Format = typer.Option(Format.TABLE, "--format", help=FORMAT_HELP)) -> None:
     """Lịch sử nhập: các tệp và bộ số liệu đã lưu (không bao giờ bị ghi đè)."""
     ws = workspace(ctx)

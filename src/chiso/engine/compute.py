@@ -11,12 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import ibis
+
 from chiso.domain.periods import Period
+from chiso.domain.units import UnitKind
+from chiso.domain.unittree import UnitTree
 from chiso.engine.counts import (
     DOSSIER_SUMS,
     PAIR_SUMS,
     PETITION_SUMS,
-    Tree,
     UnitCounts,
     roll_up,
     run_queries,
@@ -32,9 +35,9 @@ from chiso.store.connection import Store
 
 @dataclass
 class LocalUnit:
-    code: str
+    code: str  # the unit's main code in the unit tree
     name: str
-    kind: str
+    kind: UnitKind
     parent: str | None
     score: UnitScore
     inputs: dict[str, MetricInput]
@@ -55,82 +58,46 @@ class LocalRun:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class UnitNode:
-    code: str
-    name: str
-    kind: str
-    parent: str | None
-
-
-def unit_nodes(store: Store) -> dict[str, UnitNode]:
-    rows = current.units(store).select("unit_code", "unit_name", "kind", "parent_code").to_pyarrow().to_pylist()
-    return {r["unit_code"]: UnitNode(r["unit_code"], r["unit_name"] or r["unit_code"], r["kind"] or "agency",
-                                     r["parent_code"]) for r in rows}  # fmt: skip
-
-
 def compute_counts(
     store: Store,
     window: Window,
+    tree: UnitTree,
     *,
     rule: str = "portal",
-) -> tuple[dict[str, UnitCounts], dict[str, UnitNode], bool, bool, list[str]]:
-    """Summed counts per unit (subtree), the unit nodes, whether a catalogue / petitions exist, warnings."""
+) -> tuple[dict[str, UnitCounts], bool, bool, list[str]]:
+    """Summed counts per unit (its subtree, by main code), whether a catalogue / petitions exist, warnings."""
     d = store.table("dossier")
     has_procs = bool(store.table("procedure_version").count().to_pyarrow().as_py())
     has_petitions = bool(store.table("petition_version").count().to_pyarrow().as_py())
-    nodes = unit_nodes(store)
-    units_expr = current.units(store)
+    local_communes = [u for u in tree if u.kind is UnitKind.COMMUNE and u.local]
+    communes = ibis.memtable(
+        {"unit_code": [next(c for c in u.codes if c in tree.local_codes) for u in local_communes]},
+        schema={"unit_code": "string"},
+    )
+    every_commune_code = sorted({c for u in local_communes for c in u.codes})
     procs = current.procedures(store) if has_procs else None
     pets = current.petitions(store) if has_petitions else None
-    d_rows, p_rows, t_rows = run_queries(d, store.table("dossier_pair"), procs, units_expr, pets, window, rule)
+    d_rows, p_rows, t_rows = run_queries(
+        d, store.table("dossier_pair"), procs, communes, every_commune_code, pets, window, rule
+    )
     warnings: list[str] = []
-    unknown = sorted({str(r["unit_code"]) for r in d_rows} - set(nodes))
-    for code in unknown:
-        nodes[code] = UnitNode(code, code, "agency", None)
-    if unknown:
+    unnamed = sorted({str(r["unit_code"]) for r in d_rows if (u := tree.get(str(r["unit_code"]))) and u.name == u.code})
+    if unnamed:
         warnings.append(
-            f"{len(unknown)} mã đơn vị có hồ sơ nhưng chưa có trong danh mục đơn vị (tính như đơn vị độc lập): "
-            + ", ".join(unknown[:10])
+            f"{len(unnamed)} mã đơn vị có hồ sơ nhưng chưa có trong danh mục đơn vị (tính như đơn vị độc lập): "
+            + ", ".join(unnamed[:10])
         )
-    tree = Tree({c: n.parent for c, n in nodes.items()}, {c: n.kind for c, n in nodes.items()})
     for r in d_rows:  # a commune 'provides' e-certified copies when it made at least one in the period
-        r["ecc_num"] = 1 if nodes[str(r["unit_code"])].kind == "commune" and int(r.get("e_certified_any") or 0) else 0
+        node = tree.get(str(r["unit_code"]))
+        r["ecc_num"] = 1 if node and node.kind is UnitKind.COMMUNE and int(r.get("e_certified_any") or 0) else 0
     counts: dict[str, UnitCounts] = {}
     roll_up(tree, d_rows, (*DOSSIER_SUMS, "ecc_num"), counts, marker="dossiers")
     roll_up(tree, p_rows, PAIR_SUMS, counts, marker="pairs")
     roll_up(tree, t_rows, PETITION_SUMS, counts)
-    for code, node in nodes.items():
-        if node.kind == "commune":
-            for target in tree.ancestors_or_self(code):
-                counts.setdefault(target, UnitCounts()).communes += 1
-    return counts, nodes, has_procs, has_petitions, warnings
-
-
-def province_of(nodes: Mapping[str, UnitNode], code: str) -> str | None:
-    seen: set[str] = set()
-    current_code: str | None = code
-    while current_code is not None and current_code not in seen:
-        seen.add(current_code)
-        node = nodes.get(current_code)
-        if node is None:
-            return None
-        if node.kind == "province":
-            return node.code
-        current_code = node.parent
-    return None
-
-
-def in_subtree(nodes: Mapping[str, UnitNode], code: str, root: str) -> bool:
-    seen: set[str] = set()
-    current_code: str | None = code
-    while current_code is not None and current_code not in seen:
-        if current_code == root:
-            return True
-        seen.add(current_code)
-        node = nodes.get(current_code)
-        current_code = node.parent if node else None
-    return False
+    for u in local_communes:
+        for target in tree.local_chain(u.code):
+            counts.setdefault(target.code, UnitCounts()).communes += 1
+    return counts, has_procs, has_petitions, warnings
 
 
 def compute_local(
@@ -140,10 +107,11 @@ def compute_local(
     *,
     as_of: datetime | None = None,
     rule: str = "portal",
-    root: str | None = None,
+    tree: UnitTree,
     inherited: Mapping[str, Mapping[str, MetricInput]] | None = None,
 ) -> LocalRun:
-    """Score every unit with dossier data (in the subtree of ``root`` when given) for ``period``."""
+    """Score every unit with dossier data for ``period``. ``inherited``: the CKMB figures of each province (by its
+    main code in ``tree``) that its units inherit."""
     d = store.table("dossier")
     stats = d.aggregate(n=d.count(), cutoff=d.state_at.max()).to_pyarrow().to_pylist()[0]
     if not stats["n"]:
@@ -153,23 +121,19 @@ def compute_local(
         )
     high = store.table("ingest_run").ingest_id.max().to_pyarrow().as_py() or 0
     window = Window.of(period, as_of)
-    counts, nodes, has_procs, has_petitions, warnings = compute_counts(store, window, rule=rule)
-    if root is not None and root not in nodes:
-        raise NoDataError(
-            f"Không có đơn vị mã {root} trong dữ liệu hồ sơ",
-            hint="Xem các đơn vị bằng: chiso units --source local",
-        )
+    counts, has_procs, has_petitions, warnings = compute_counts(store, window, tree, rule=rule)
     units: list[LocalUnit] = []
     for code, c in counts.items():
-        if not c.has_dossiers or (root is not None and not in_subtree(nodes, code, root)):
+        node = tree.get(code)
+        if not c.has_dossiers or node is None:
             continue
-        node = nodes[code]
-        province = province_of(nodes, code)
-        given = (inherited or {}).get(province or "", {})
+        province = tree.province_of(code)
+        given = (inherited or {}).get(province.code if province else "", {})
         inputs = metric_inputs(c, has_catalogue=has_procs, has_petitions=has_petitions, inherited=given)
         units.append(
-            LocalUnit(code, node.name, node.kind, node.parent, score_unit(methodology, inputs), inputs, measures(c), c)
-        )
+            LocalUnit(code, node.name, node.kind, node.parent_code, score_unit(methodology, inputs), inputs,
+                      measures(c), c)
+        )  # fmt: skip
     units.sort(key=lambda u: u.code)
     if not has_procs:
         warnings.append("Chưa nạp danh mục thủ tục: 5 chỉ số theo thủ tục để 'không có dữ liệu'.")

@@ -17,6 +17,7 @@ from fractions import Fraction
 import ibis
 import ibis.expr.types as ir
 
+from chiso.domain.unittree import UnitTree
 from chiso.engine.predicates import Window, flagged, lit
 
 # Sums over counted dossiers, per unit: name -> expression builder over the flagged table.
@@ -84,17 +85,19 @@ def units_with_dossiers(seen_pairs: ir.Table) -> ir.Table:
     return seen_pairs.group_by("unit_code").aggregate(any_ever=seen_pairs.dossiers.sum())
 
 
-def applicable_pairs(seen_pairs: ir.Table, procedures: ir.Table, units: ir.Table, window: Window) -> ir.Table:
+def applicable_pairs(
+    seen_pairs: ir.Table, procedures: ir.Table, communes: ir.Table, window: Window, commune_codes: list[str]
+) -> ir.Table:
     """(unit_code, procedure_code) a unit offers: commune ⇒ catalogue level xã; others ⇒ procedures handled.
 
-    A procedure is handled by a unit when one of its dossiers was received before the end of the window.
+    ``communes``: one code per commune (``unit_code``); ``commune_codes``: every code of a commune. A procedure is
+    handled by a unit when one of its dossiers was received before the end of the window.
     """
-    communes = units.filter(units.kind == "commune").select("unit_code")
     commune_procs = procedures.filter(procedures.levels.contains("xa")).select("procedure_code")
-    by_level = communes.cross_join(commune_procs)
-    commune_codes = communes.unit_code
+    by_level = communes.select("unit_code").cross_join(commune_procs)
     seen = seen_pairs.filter(seen_pairs.first_received_at.notnull() & (seen_pairs.first_received_at < lit(window.end)))
-    seen = seen.filter(~seen.unit_code.isin(commune_codes))
+    if commune_codes:
+        seen = seen.filter(~seen.unit_code.isin(commune_codes))
     observed = seen.select("unit_code", "procedure_code")
     observed = observed.semi_join(procedures, observed.procedure_code == procedures.procedure_code)
     return by_level.union(observed, distinct=True)
@@ -176,31 +179,13 @@ class UnitCounts:
         return int(self.values.get(key, 0))
 
 
-@dataclass(frozen=True)
-class Tree:
-    """Units and their parents (codes); every code seen in data is a node."""
-
-    parent: Mapping[str, str | None]
-    kind: Mapping[str, str]
-
-    def ancestors_or_self(self, code: str) -> list[str]:
-        out, seen = [], set()
-        current: str | None = code
-        while current is not None and current not in seen:
-            out.append(current)
-            seen.add(current)
-            current = self.parent.get(current)
-        return out
-
-
-def roll_up(tree: Tree, leaf_rows: Iterable[Mapping[str, object]], keys: Iterable[str],
+def roll_up(tree: UnitTree, leaf_rows: Iterable[Mapping[str, object]], keys: Iterable[str],
             into: dict[str, UnitCounts], marker: str | None = None) -> None:  # fmt: skip
-    """Add each unit's own sums to itself and every ancestor."""
+    """Add each unit's own sums to itself and every ancestor the one-stop data know (by main code)."""
     keys = tuple(keys)
     for row in leaf_rows:
-        code = str(row["unit_code"])
-        for target in tree.ancestors_or_self(code):
-            counts = into.setdefault(target, UnitCounts())
+        for target in tree.local_chain(str(row["unit_code"])):
+            counts = into.setdefault(target.code, UnitCounts())
             for k in keys:
                 counts.values[k] += int(row.get(k) or 0)  # type: ignore[call-overload]
             if marker == "dossiers" and int(row.get("any_ever") or 0) > 0:  # type: ignore[call-overload]
@@ -227,7 +212,8 @@ def run_queries(
     dossiers: ir.Table,
     seen_pairs: ir.Table,
     procedures: ir.Table | None,
-    units: ir.Table,
+    communes: ir.Table,
+    commune_codes: list[str],
     petitions: ir.Table | None,
     window: Window,
     rule: str,
@@ -244,7 +230,7 @@ def run_queries(
         d_rows.append({**row, "any_ever": r["any_ever"]})
     p_rows: list[dict] = []
     if procedures is not None:
-        pairs = applicable_pairs(seen_pairs, procedures, units, window)
+        pairs = applicable_pairs(seen_pairs, procedures, communes, window, commune_codes)
         p_rows = pair_sums(f, pairs, procedures).to_pyarrow().to_pylist()
     t_rows = petition_sums(petitions, window).to_pyarrow().to_pylist() if petitions is not None else []
     return d_rows, p_rows, t_rows

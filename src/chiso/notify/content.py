@@ -57,7 +57,7 @@ class ContentContext:
     def name(self, code: str) -> str:
         if code not in self.names:
             try:
-                self.names[code] = self.ws.unit_info(code).short_name
+                self.names[code] = self.ws.find_unit(code).short_name
             except UnknownUnitError:
                 self.names[code] = code
         return self.names[code]

@@ -106,7 +106,7 @@ class Notifier:
         cls = channel_class(channel)
         if source not in SOURCES:
             raise ChisoError(f"Nguồn số liệu không hợp lệ: {source}", hint="Chọn auto, official hoặc local.")
-        info = self.ws.unit_info(unit.strip())
+        info = self.ws.find_unit(unit.strip())
         name = username.strip().lower() if username else None
         if name is not None and self.accounts.get(name) is None:
             raise ChisoError(f"Không có người dùng đang hoạt động tên {username}", hint="Xem: chiso user list")

@@ -10,25 +10,15 @@ unit, or disabled, stops receiving the old unit's messages.
 from __future__ import annotations
 
 from chiso.accounts import Accounts, User
-from chiso.errors import UnknownUnitError
 from chiso.workspace import Workspace
-
-MAX_DEPTH = 16
 
 
 def within(ws: Workspace, unit: str, root: str) -> bool:
-    """Is ``unit`` the unit ``root`` or below it in the store's unit tree?"""
-    code: str | None = unit
-    seen: set[str] = set()
-    while code is not None and code not in seen and len(seen) < MAX_DEPTH:
-        if code == root:
-            return True
-        seen.add(code)
-        try:
-            code = ws.unit_info(code).parent
-        except UnknownUnitError:
-            return False
-    return False
+    """Is ``unit`` the unit ``root`` or below it in the store's unit tree (under any of their codes)?"""
+    tree = ws.unit_tree()
+    if tree.get(root) is None or tree.get(unit) is None:
+        return False
+    return unit in tree.subtree_codes(root)
 
 
 def refusal(ws: Workspace, accounts: Accounts, username: str | None, unit: str) -> str | None:

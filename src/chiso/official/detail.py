@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from chiso.domain.codes import NATIONAL, default_parent, is_unit_code, normalise_unit_code, province_of
@@ -254,7 +254,7 @@ def parse_evaluation(
     m = methodology_for(chosen)
     captured_at, basis = _capture(meta, captured)
     default_kind = KIND_BY_KEY.get(key or "")
-    units = _parse_records(records, where, file, m, default_kind)
+    units = _parse_records(records, where, file, m, default_kind, day=chosen.end)
     overview = data.get("overview") if isinstance(data, dict) else None
     if isinstance(overview, dict) and isinstance(overview.get("departmentCode"), str):
         code = normalise_unit_code(overview["departmentCode"])
@@ -276,7 +276,7 @@ def parse_evaluation(
 
 
 def _parse_records(
-    records: list[Any], where: str, file: str, m: Methodology, default_kind: UnitKind | None
+    records: list[Any], where: str, file: str, m: Methodology, default_kind: UnitKind | None, *, day: date | None
 ) -> list[ParsedUnit]:
     if not records:
         raise refuse(file, where, "ít nhất một bản ghi đơn vị", "danh sách rỗng")
@@ -286,7 +286,7 @@ def _parse_records(
         place = f"{where}[{i}]"
         if not isinstance(rec, dict):
             raise refuse(file, place, "một bản ghi đơn vị (object JSON)", type(rec).__name__)
-        unit = _parse_record(rec, place, file, m, default_kind, i + 1)
+        unit = _parse_record(rec, place, file, m, default_kind, i + 1, day=day)
         if unit.code in seen:
             raise refuse(file, f"{place}.departmentCode", "mã đơn vị không trùng trong một tệp", unit.code)
         seen.add(unit.code)
@@ -315,7 +315,7 @@ def _parse_city_history(
     units = [_parse_record(city, "department", file, m, UnitKind.PROVINCE, 0)]
     departments = data.get("departments") or []
     if departments:
-        units.extend(_parse_records(departments, "departments", file, m, None))
+        units.extend(_parse_records(departments, "departments", file, m, None, day=chosen.end))
     return ParsedSnapshot(
         shape="evaluation-detail",
         scope=units[0].code,
@@ -363,7 +363,8 @@ def _parse_index(
         if chosen is None:
             raise refuse(file, f"history.{day}.periodLabel", "nhãn kỳ như 'Năm 2026', hoặc tham số --period", label)
         m = methodology_for(chosen)
-        units = _parse_records([r for _, r in entries], f"departmentsIndex(ngày {day})", file, m, None)
+        units = _parse_records([r for _, r in entries], f"departmentsIndex(ngày {day})", file, m, None,
+                               day=chosen.end)  # fmt: skip
         over = overview_history.get(day)
         if isinstance(over, dict) and province.get("code"):
             record = {**over, "departmentCode": province["code"], "departmentName": province.get("name")}
@@ -397,7 +398,14 @@ def _common_scope(units: list[ParsedUnit]) -> str:
 
 # -- records ------------------------------------------------------------------------------------------------
 def _parse_record(
-    rec: dict[str, Any], place: str, file: str, m: Methodology, default_kind: UnitKind | None, record: int
+    rec: dict[str, Any],
+    place: str,
+    file: str,
+    m: Methodology,
+    default_kind: UnitKind | None,
+    record: int,
+    *,
+    day: date | None = None,
 ) -> ParsedUnit:
     rec = _flatten(rec)
     code_key, raw_code = _first(rec, CODE_KEYS)
@@ -406,7 +414,7 @@ def _parse_record(
         raise refuse(file, f"{place}.{code_key or 'departmentCode'}", "mã đơn vị của Cổng (ví dụ H21.227)", raw_code)
     code = normalise_unit_code(raw_code)
     name = text_or_none(_first(rec, NAME_KEYS)[1]) or code
-    kind = kind_from_child_group(_first(rec, KIND_KEYS)[1]) or default_kind or kind_from_name(name)
+    kind = kind_from_child_group(_first(rec, KIND_KEYS)[1]) or default_kind or kind_from_name(name, day=day)
     if kind is None:
         kind = UnitKind.PROVINCE if default_parent(code) == NATIONAL else UnitKind.AGENCY
     try:

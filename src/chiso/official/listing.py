@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chiso.domain.codes import NATIONAL, default_parent, is_unit_code, normalise_unit_code, province_of
+from chiso.domain.codes import (
+    NATIONAL,
+    default_parent,
+    is_province_code,
+    is_unit_code,
+    normalise_unit_code,
+    province_of,
+)
 from chiso.domain.periods import Period, PeriodKind
 from chiso.domain.results import PublishedGroup
 from chiso.domain.units import UnitKind, kind_from_loai_coquan, kind_from_name
@@ -229,7 +236,10 @@ def _parse_list(
             raise refuse(file, f"{place}, cột MA_COQUAN", "mã đơn vị không trùng trong một trang", code)
         seen.add(code)
         name = text_or_none(_cell(row, cols, "TEN")) or text_or_none(_cell(row, cols, "TEN_COQUAN")) or code
-        kind = kind_from_loai_coquan(_cell(row, cols, "LOAI_COQUAN")) or kind_from_name(name)
+        above = UnitKind.PROVINCE if is_province_code(default_parent(code) or "") else None
+        kind = kind_from_loai_coquan(_cell(row, cols, "LOAI_COQUAN")) or kind_from_name(
+            name, day=period.end, parent_kind=above
+        )
         if kind is None:
             kind = UnitKind.PROVINCE if default_parent(code) == NATIONAL else UnitKind.AGENCY
         groups = []

@@ -77,6 +77,7 @@ class Finding:
     short: list[ShortUnit]
     collective: bool
     sentence: str
+    local: bool = False  # figures from the one-stop system (the portal does not publish them), marked as such
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,26 @@ def tidy(text: str) -> str:
     return nfc(out)
 
 
+NAME_SLOTS = ("province", "province_upper")  # names the unit tree may not know
+_CONNECTOR = r"\s*(?:của|thuộc|tại|trên địa bàn)\s+\{%s\}"
+
+
 def fill(template: str, values: dict[str, str]) -> str:
-    return tidy(template.format_map(values)) if template else ""
+    """The template with its values; a name the store does not know takes its connector with it ('… của {province}'
+    never leaves a dangling 'của')."""
+    if not template:
+        return ""
+    for slot in NAME_SLOTS:
+        if values.get(slot) == "":
+            template = re.sub(_CONNECTOR % slot, "", template)
+    return tidy(template.format_map(values))
+
+
+def unnamed(template: str | None, values: dict[str, str]) -> bool:
+    """True when a line names something unknown ('Văn phòng UBND {province}' without a province): leave it out."""
+    if not template:
+        return False
+    return any(values.get(s) == "" and "{" + s + "}" in template for s in NAME_SLOTS)
 
 
 def line_of(view: UnitView, code: str) -> Line | None:
@@ -297,7 +316,7 @@ def build_letter(
     values["heads"] = join_words([mid_sentence(fill(r.head or r.text, values)) for r in recipients])
     # the letter's heading
     issuer = tuple(fill(x, values) for x in profile.issuer.name)
-    issuer_parent = fill(profile.issuer.parent, values) if profile.issuer.parent else None
+    issuer_parent = fill(profile.issuer.parent, values) if not unnamed(profile.issuer.parent, values) else None
     number_line = f"Số: {number}/{fill(profile.number_prefix, values)}" if number else (
         f"Số:      /{fill(profile.number_prefix, values)}"
     )
@@ -317,13 +336,20 @@ def build_letter(
         "trend": trend,
         "cutoff_text": fill(profile.estimate_cutoff if estimate else profile.cutoff, values) if cutoff else "",
     }
+    left_out = [x for x in (profile.issuer.parent, *profile.cc) if unnamed(x, values)]
+    if left_out:
+        notes.append(f"Chưa biết tỉnh của {sender} (nhập kết quả hoặc tệp đơn vị có tỉnh): bỏ dòng "
+                     + "; ".join(f"'{x}'" for x in left_out) + ".")  # fmt: skip
     body: list[Paragraph] = [Paragraph(fill(x, values)) for x in profile.legal_bases]
     body.append(Paragraph(fill(profile.results, results_values)))
     if estimate:
         body.append(Paragraph(fill(profile.estimate_note, values), Style.NOTE))
     findings = []
+    local_cut = data.local_origin.cutoff if data.local_origin else None
+    local_mark = fill(profile.local_figures, {**values, "local_cutoff": cutoff_time(local_cut.astimezone(VN_TZ))}) if (
+        local_cut and not estimate) else ""  # fmt: skip
     for t in profile.targets:
-        found = _finding(t, data, values, {r.kind: fill(r.text, values) for r in recipients if r.kind})
+        found = _finding(t, data, values, {r.kind: fill(r.text, values) for r in recipients if r.kind}, local_mark)
         if isinstance(found, str):
             notes.append(found)
         elif found is not None:
@@ -372,7 +398,7 @@ def build_letter(
         place_date=place_date,
         recipients=recipient_lines,
         body=tuple(body),
-        cc=tuple(f"- {fill(x, values)}" for x in profile.cc),
+        cc=tuple(f"- {fill(x, values)}" for x in profile.cc if not unnamed(x, values)),
         signer=tuple(fill(x, values) for x in profile.signer.lines),
         signer_name=fill(profile.signer.name, values),
         appendix=appendix,
@@ -419,20 +445,33 @@ def _trend(
     return fill(getattr(profile.trend, key), trend_values), diff, places
 
 
-def _finding(
-    t: Target, data: ReportData, values: dict[str, str], recipients_by_kind: dict[str | None, str]
-) -> Finding | str | None:
-    """The sentence for one target, None when every unit meets it, or a note when there is no figure."""
-    r = resolve_target(t, data)
-    considered: list[tuple[UnitView, Line, Decimal]] = []
-    for view in data.subjects:
+def _considered(t: Target, r: _Resolved, views: list[UnitView]) -> list[tuple[UnitView, Line, Decimal]]:
+    """The units a target looks at that have a figure for it."""
+    out = []
+    for view in views:
         if view.kind not in t.applies_to:
             continue
         line = line_of(view, r.measure)
         value = None if line is None else ratio_percent(line)
         if line is not None and value is not None:
-            considered.append((view, line, value))
+            out.append((view, line, value))
+    return out
+
+
+def _finding(
+    t: Target, data: ReportData, values: dict[str, str], recipients_by_kind: dict[str | None, str], local_mark: str = ""
+) -> Finding | str | None:
+    """The sentence for one target, None when every unit meets it, or a note when there is no figure. A target the
+    portal does not publish is read from the one-stop system's figures of the same units, marked with ``local_mark``."""
+    r = resolve_target(t, data)
+    considered = _considered(t, r, data.subjects)
+    local = False
+    if not considered and local_mark:
+        considered = _considered(t, r, data.local_subjects)
+        local = bool(considered)
     source = ESTIMATE_MARK if data.origin.is_estimate else "kết quả chính thức"
+    if local_mark and not local:
+        source += " và số liệu hồ sơ"
     if not considered:
         return nfc(f"Chỉ tiêu '{r.name}' ({r.measure}) không có số liệu trong {source}: không đưa vào công văn.")
     short: list[ShortUnit] = []
@@ -467,7 +506,16 @@ def _finding(
         "count": str(len(short)),
     }
     sentence = fill(t.all_short if collective else t.units_short, target_values)
-    return Finding(t.metric, r.name, r.threshold, t.show, len(considered), short, collective, sentence)
+    if local:
+        sentence = _marked(sentence, local_mark)
+    return Finding(t.metric, r.name, r.threshold, t.show, len(considered), short, collective, sentence, local)
+
+
+def _marked(sentence: str, mark: str) -> str:
+    """The mark before the sentence's final stop: '…, UBND xã Hiệp Thạnh 44 hồ sơ (số liệu của …)."""
+    if sentence[-1:] in ".;":
+        return tidy(f"{sentence[:-1]} {mark}{sentence[-1]}")
+    return tidy(f"{sentence} {mark}")
 
 
 def _count_short(line: Line, r: _Resolved) -> int | None:

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from chiso.domain.codes import NATIONAL
 from chiso.domain.periods import Period
 from chiso.domain.results import Origin
+from chiso.domain.units import Unit
 from chiso.errors import ChisoError, NoDataError, UnknownUnitError
 from chiso.methodology.model import Methodology
 from chiso.workspace import UnitView, Workspace
@@ -31,6 +31,9 @@ class ReportData:
     child_kinds: tuple[str, ...]  # kinds of the sender's units in the unit tree (recipients)
     province: str | None  # the province's name ('UBND tỉnh Tây Ninh'), for wording
     notes: list[str] = field(default_factory=list)  # what the user should know (printed by the CLI)
+    # beside official figures: the same units' local estimate, for targets the portal does not publish
+    local_subjects: list[UnitView] = field(default_factory=list)
+    local_origin: Origin | None = None
     day: DayChange | None = None  # the sender's change since the previous capture of the period (official only)
 
 
@@ -58,27 +61,33 @@ def day_change(ws: Workspace, unit: str, period: Period, parent: str | None, kin
 
 def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -> ReportData:
     """Collect the sender's result, its trend and its units' results for ``period`` from ``source``."""
-    info = ws.unit_info(unit)
+    tree = ws.unit_tree()
+    info = tree.find(unit)
     notes: list[str] = []
-    peers = ws.results(period=period, parent=info.parent, kind=info.kind, source=source)
-    sender = peers.unit(unit)
+    peers = ws.results(period=period, parent=info.parent_code, kind=info.kind, source=source)
+    sender = peers.unit(info.code)
     previous = None
     try:
-        before = ws.results(period=period.previous(), parent=info.parent, kind=info.kind, source=source)
-        previous = before.unit(unit)
+        before = ws.results(period=period.previous(), parent=info.parent_code, kind=info.kind, source=source)
+        previous = before.unit(info.code)
     except (NoDataError, UnknownUnitError):
-        notes.append(f"Không có kết quả {period.previous().label} của {unit}: công văn không so sánh với kỳ trước.")
-    children = ws.children(unit)
-    child_kinds = tuple(dict.fromkeys(c.kind for c in children))
+        notes.append(
+            f"Không có kết quả {period.previous().label} của {info.name}: công văn không so sánh với kỳ trước."
+        )
+    children = tree.children(info.code)
+    child_kinds = tuple(dict.fromkeys(str(c.kind) for c in children))
     subjects, origin, methodology = [sender], sender.origin, peers.methodology
     if children:
         try:
-            own = ws.results(period=period, parent=unit, source=source)
+            own = ws.results(period=period, parent=info.code, source=source)
             subjects, origin, methodology = own.units, own.origin, own.methodology
         except NoDataError:
             notes.append(
-                f"Không có kết quả {period.label} của các đơn vị thuộc {unit}: công văn chỉ nêu kết quả của {unit}."
+                f"Không có kết quả {period.label} của các đơn vị thuộc {info.name}: công văn chỉ nêu kết quả của "
+                f"{info.name}."
             )
+    province = tree.province_of(info.code)
+    beside, beside_origin = _local_beside(ws, info, period, bool(children)) if source == "official" else ([], None)
     return ReportData(
         period=period,
         sender=sender,
@@ -87,24 +96,26 @@ def gather(ws: Workspace, unit: str, period: Period, source: str = "official") -
         origin=origin,
         methodology=methodology,
         child_kinds=child_kinds,
-        province=_province_name(ws, info.code, info.kind, info.parent),
+        province=province.name if province else None,
         notes=notes,
-        day=day_change(ws, unit, period, info.parent, info.kind) if source == "official" else None,
+        day=day_change(ws, info.code, period, info.parent_code, str(info.kind)) if source == "official" else None,
+        local_subjects=beside,
+        local_origin=beside_origin,
     )
 
 
-def _province_name(ws: Workspace, code: str, kind: str, parent: str | None) -> str | None:
-    """Walk up the unit tree to the province."""
-    seen = 0
-    while seen < 4:
-        if kind == "province":
-            return ws.unit_info(code).name
-        if parent is None or parent == NATIONAL:
-            return None
-        try:
-            up = ws.unit_info(parent)
-        except UnknownUnitError:
-            return None
-        code, kind, parent = up.code, up.kind, up.parent
-        seen += 1
-    return None
+def _local_beside(
+    ws: Workspace, info: Unit, period: Period, has_children: bool
+) -> tuple[list[UnitView], Origin | None]:
+    """The local estimate of the letter's units (under whichever code the one-stop data give them), when the
+    store has dossiers for them: the targets the portal does not publish (e-certified copies) come from it."""
+    if not info.local:
+        return [], None
+    try:
+        if has_children:
+            rs = ws.results(period=period, parent=info.code, source="local")
+            return rs.units, rs.origin
+        view = ws.local_view(info.code, period=period)
+        return [view], view.origin
+    except (NoDataError, UnknownUnitError):
+        return [], None

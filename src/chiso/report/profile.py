@@ -38,6 +38,7 @@ TREND = frozenset({"score_change", "previous_total", "previous_rank", "rank_move
 MOVE = frozenset({"places"})
 TARGET = frozenset({"units", "metric", "threshold", "count"})
 ITEM = frozenset({"unit", "value"})
+LOCAL = frozenset({"local_cutoff"})
 
 
 class _Strict(BaseModel):
@@ -129,6 +130,10 @@ class LetterProfile(_Strict):
     cutoff: str = "số liệu tính đến thời điểm {cutoff}"
     estimate_cutoff: str = "số liệu tạm tính, tính đến thời điểm {cutoff}"
     estimate_note: str
+    local_figures: str = Field(
+        "(số liệu của hệ thống một cửa, tính đến {local_cutoff})",
+        description="added to a target's sentence whose figures come from the one-stop system's dossiers",
+    )
     findings: Findings
     targets: tuple[Target, ...] = ()
     directives: Directives
@@ -164,6 +169,7 @@ def _templates(p: LetterProfile) -> Iterator[tuple[tuple[str | int, ...], str, f
         yield ("rank_move", key), getattr(p.rank_move, key), GENERAL | MOVE
     yield ("cutoff",), p.cutoff, GENERAL
     yield ("estimate_cutoff",), p.estimate_cutoff, GENERAL
+    yield ("local_figures",), p.local_figures, GENERAL | LOCAL
     for key in ("intro", "none", "appendix_note"):
         yield ("findings", key), getattr(p.findings, key) or "", GENERAL
     for i, t in enumerate(p.targets):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -74,31 +74,23 @@ def current_snapshots(store: Store) -> ibis.Table:
     return s.filter(~s.snapshot_id.isin(gone))
 
 
-def candidates(
-    store: Store, *, parent: str | None, kinds: Iterable[str] | None, period: str | None = None
-) -> list[Candidate]:
-    """Snapshots holding units of ``parent`` (of ``kinds``), one row per (snapshot, kind), newest first."""
-    u = store.table("official_unit")
+def appearances(store: Store, *, period: str | None = None) -> list[dict[str, Any]]:
+    """(snapshot, unit) rows with the snapshot's period and capture time (of one period, or all)."""
+    u = store.table("official_unit").select("snapshot_id", "unit_code", "unit_name", "kind", "parent_code")
     s = current_snapshots(store).select("snapshot_id", "captured_at", "period", "period_end")
     j = u.join(s, "snapshot_id")
-    if parent is not None:
-        j = j.filter(j.parent_code == parent)
-    if kinds:
-        j = j.filter(j.kind.isin(list(kinds)))
     if period is not None:
         j = j.filter(j.period == period)
-    agg = j.group_by(["snapshot_id", "kind", "captured_at", "period", "period_end"]).agg(units=j.unit_code.count())
-    agg = agg.order_by([ibis.desc("period_end"), ibis.desc("captured_at"), ibis.desc("units"), "snapshot_id"])
-    return [Candidate(r["snapshot_id"], r["kind"], r["captured_at"], r["period"], r["units"]) for r in _rows(agg)]
+    return _rows(j)
 
 
-def unit_snapshots(store: Store, unit: str) -> list[dict[str, Any]]:
-    """Every published row of one unit, oldest period first (its history)."""
+def unit_snapshots(store: Store, units: Sequence[str]) -> list[dict[str, Any]]:
+    """Every published row of one unit (under any of its codes), oldest period first (its history)."""
     u = store.table("official_unit")
     s = current_snapshots(store).select(
         "snapshot_id", "period", "period_kind", "period_start", "period_end", "captured_at", "methodology", "scope"
     )
-    j = u.filter(u.unit_code == unit).join(s, "snapshot_id")
+    j = u.filter(u.unit_code.isin(list(units))).join(s, "snapshot_id")
     return _rows(j.order_by([j.period_end, j.captured_at, j.snapshot_id]))
 
 
@@ -174,7 +166,7 @@ def known_units(store: Store) -> list[dict[str, Any]]:
     j = u.join(s, "snapshot_id")
     w = ibis.window(group_by=j.unit_code, order_by=[ibis.desc(j.period_end), ibis.desc(j.captured_at)])
     latest = j.mutate(_n=ibis.row_number().over(w)).filter(lambda t: t._n == 0)
-    return _rows(latest.select("unit_code", "unit_name", "kind", "parent_code").order_by("unit_code"))
+    return _rows(latest.select("unit_code", "unit_name", "kind", "parent_code", "period_end").order_by("unit_code"))
 
 
 def plain(value: Decimal | None) -> Decimal | None:

@@ -434,6 +434,32 @@ def ensure_pg_indexes(con: ibis.BaseBackend) -> None:
             cols = ", ".join(f'"{c}"' for c in columns)
             con.raw_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({cols})').close()  # type: ignore[attr-defined]
 
+# -- the unit tree's mapping file (docs/units.md): every line ever saved; the newest per key is in force ------
+TABLES.update(
+    {
+        "unit_link": ibis.schema(
+            {
+                "code": "string",  # the portal's code (or any code)
+                "other": "string",  # a one-stop identifier of the same unit
+                "same": "boolean",  # true: one unit; false: never the same; null: back to automatic matching
+                "changed_at": TS,
+                "changed_by": "string",
+                "source": "string",  # the mapping file's name, 'web' or 'cli'
+            }
+        ),
+        "unit_override": ibis.schema(
+            {
+                "unit_code": "string",
+                "kind": "string",  # UnitKind, or null: the kind the data say
+                "parent_code": "string",  # or null: the parent the data say
+                "changed_at": TS,
+                "changed_by": "string",
+                "source": "string",
+            }
+        ),
+    }
+)
+
 
 def register_tables(schemas: dict[str, Schema]) -> None:
     """Add the tables of another module (e.g. accounts) to the registry; names must not collide."""

@@ -1,102 +1,62 @@
 """Who may see which unit. One rule, used by every page, API endpoint and export.
 
-Administrators and office staff see every unit. A unit viewer sees their own unit and its descendants (the
-unit tree of the store: province → agencies and communes; dossier-level units below them once ingested), and
-nothing else: not the parent, not the siblings, not the ranking rows of other units.
+Administrators and office staff see every unit. A unit viewer sees their own unit and its descendants in the unit
+tree (``chiso.domain.unittree``: province → agencies, districts and communes; the one-stop data's units below
+them), under every code they have — the portal's and the one-stop system's — and nothing else: not the parent,
+not the siblings, not the ranking rows of other units.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from fastapi import HTTPException
 
 from chiso.accounts import User
-from chiso.domain.codes import NATIONAL
-from chiso.workspace import UnitInfo
-
-UnitNode = UnitInfo  # a unit of the tree: code, name, kind, parent
-
-
-@dataclass
-class UnitTree:
-    nodes: dict[str, UnitNode]
-    kids: dict[str, list[str]] = field(default_factory=dict)
-
-    @classmethod
-    def build(cls, rows: Iterable[dict]) -> UnitTree:
-        nodes = {
-            r["unit_code"]: UnitNode(r["unit_code"], r["unit_name"] or r["unit_code"], r["kind"], r["parent_code"])
-            for r in rows
-        }
-        kids: dict[str, list[str]] = {}
-        for n in nodes.values():
-            if n.parent is not None:
-                kids.setdefault(n.parent, []).append(n.code)
-        for codes in kids.values():
-            codes.sort()
-        return cls(nodes, kids)
-
-    def get(self, code: str) -> UnitNode | None:
-        return self.nodes.get(code)
-
-    def children(self, code: str) -> list[UnitNode]:
-        return [self.nodes[c] for c in self.kids.get(code, []) if c in self.nodes]
-
-    def subtree(self, code: str) -> frozenset[str]:
-        """``code`` and every unit below it."""
-        seen = {code}
-        todo = [code]
-        while todo:
-            for child in self.kids.get(todo.pop(), []):
-                if child not in seen:
-                    seen.add(child)
-                    todo.append(child)
-        return frozenset(seen)
-
-    def ancestors(self, code: str) -> list[str]:
-        out = []
-        node = self.nodes.get(code)
-        while node is not None and node.parent is not None and node.parent not in out:
-            out.append(node.parent)
-            node = self.nodes.get(node.parent)
-        return out
-
-    def roots_with_children(self) -> list[UnitNode]:
-        """Units that have sub-units below them, provinces first (the choices of a 'home' unit)."""
-        out = [self.nodes[c] for c in self.kids if c in self.nodes and c != NATIONAL]
-        return sorted(out, key=lambda n: (n.kind != "province", n.code))
+from chiso.domain.units import Unit
+from chiso.domain.unittree import UnitTree
+from chiso.errors import AmbiguousUnitError, UnknownUnitError
 
 
 def scope_of(user: User, tree: UnitTree) -> frozenset[str] | None:
-    """The units ``user`` may see; None means every unit."""
+    """Every code ``user`` may see; None means every unit."""
     if user.whole_scope:
         return None
     if not user.unit:
         return frozenset()
-    return tree.subtree(user.unit)
+    return tree.subtree_codes(user.unit)
 
 
-def allowed(user: User, unit: str, tree: UnitTree) -> bool:
-    """THE access rule: may ``user`` see ``unit`` (its figures, dossiers and exports)?"""
-    scope = scope_of(user, tree)
+def allowed(scope: frozenset[str] | None, unit: str) -> bool:
+    """THE access rule: may a user of ``scope`` see ``unit`` (any of its codes: figures, dossiers, exports)?"""
     return scope is None or unit in scope
 
 
-def require_unit(user: User, unit: str, tree: UnitTree) -> UnitNode:
-    """The unit if ``user`` may see it; 404 for a unit the store does not know, 403 outside their scope."""
-    if not allowed(user, unit, tree):
-        raise HTTPException(403, f"Tài khoản {user.username} không được xem số liệu của đơn vị {unit}")
-    node = tree.get(unit)
-    if node is None:
-        raise HTTPException(404, f"Không có đơn vị mã {unit} trong kho")
+def require_unit(user: User, scope: frozenset[str] | None, text: str, tree: UnitTree) -> Unit:
+    """The unit (any code, or its name) if ``user`` may see it: 403 outside their scope, 404 unknown."""
+    try:
+        node = tree.find(text)
+    except AmbiguousUnitError as exc:
+        mine = [c for c in exc.candidates if allowed(scope, c)]
+        if len(mine) == 1:
+            node = tree.get(mine[0])  # type: ignore[assignment]
+        elif not mine:
+            raise HTTPException(403, f"Tài khoản {user.username} không được xem số liệu của đơn vị {text}") from exc
+        else:
+            listed = "; ".join(f"{c} {tree.get(c).name}" for c in mine)  # type: ignore[union-attr]
+            raise HTTPException(400, f"Có {len(mine)} đơn vị tên '{text}': {listed}. Hãy chọn theo mã.") from exc
+    except UnknownUnitError as exc:
+        if scope is not None:
+            raise HTTPException(403, f"Tài khoản {user.username} không được xem số liệu của đơn vị {text}") from exc
+        raise HTTPException(404, f"Không có đơn vị '{text}' trong kho") from exc
+    if not allowed(scope, node.code):
+        raise HTTPException(403, f"Tài khoản {user.username} không được xem số liệu của đơn vị {text}")
     return node
 
 
-def visible(user: User, codes: Iterable[str], tree: UnitTree) -> list[str]:
-    """The codes among ``codes`` that ``user`` may see, in order."""
-    return [c for c in codes if allowed(user, c, tree)]
+def visible(scope: frozenset[str] | None, codes: Iterable[str]) -> list[str]:
+    """The codes among ``codes`` a user of ``scope`` may see, in order."""
+    return [c for c in codes if allowed(scope, c)]
 
 
 def require_writer(user: User) -> None:
@@ -111,11 +71,15 @@ def require_admin(user: User) -> None:
 
 def home_unit(user: User, tree: UnitTree, default: str | None = None) -> str | None:
     """The unit a user's pages open on: their own, else the configured one, else the first province with units."""
-    if user.unit and user.unit in tree.nodes:
-        return user.unit
+    own = tree.get(user.unit) if user.unit else None
+    if own is not None:
+        return own.code
     if not user.whole_scope:
         return None
-    if default and default in tree.nodes:
-        return default
+    if default:
+        try:
+            return tree.find(default).code  # `chiso serve --home` takes any code or a name
+        except UnknownUnitError:
+            pass
     roots = tree.roots_with_children()
     return roots[0].code if roots else None

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chiso import __version__
-from chiso.web import apidocs, errors, routes_api, routes_notify, routes_pages
+from chiso.web import apidocs, errors, routes_api, routes_notify, routes_pages, routes_units
 from chiso.web.state import WebOptions, WebState
 
 HERE = Path(__file__).parent
@@ -78,6 +78,7 @@ def create_app(options: WebOptions | None = None) -> FastAPI:
     app.include_router(routes_api.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_notify.router)
+    app.include_router(routes_units.router)
     apidocs.install(app)
     errors.install(app)
     return app

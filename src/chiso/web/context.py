@@ -12,8 +12,9 @@ from functools import cached_property
 from fastapi import HTTPException, Request
 
 from chiso.accounts import User
+from chiso.domain.units import Unit
+from chiso.domain.unittree import UnitTree
 from chiso.web import access
-from chiso.web.access import UnitNode, UnitTree
 from chiso.web.auth import LoginRequiredError, basic_user, check_csrf, session_user, state_of
 from chiso.web.state import WebState
 from chiso.workspace import Workspace
@@ -33,17 +34,22 @@ class Ctx:
 
     @cached_property
     def tree(self) -> UnitTree:
-        return self.web.cached(("tree",), lambda: UnitTree.build(_unit_rows(self.ws)))
+        return self.web.cached(("tree",), self.ws.unit_tree)
 
-    def unit(self, code: str) -> UnitNode:
-        """The unit, if this user may see it (403 outside their scope, 404 unknown)."""
-        return access.require_unit(self.user, code.strip(), self.tree)
+    @cached_property
+    def scope(self) -> frozenset[str] | None:
+        """Every code this user may see (None: all)."""
+        return access.scope_of(self.user, self.tree)
+
+    def unit(self, code: str) -> Unit:
+        """The unit of any code or name, if this user may see it (403 outside their scope, 404 unknown)."""
+        return access.require_unit(self.user, self.scope, code.strip(), self.tree)
 
     def allowed(self, code: str) -> bool:
-        return access.allowed(self.user, code, self.tree)
+        return access.allowed(self.scope, code)
 
     def visible(self, codes: Iterable[str]) -> list[str]:
-        return access.visible(self.user, codes, self.tree)
+        return access.visible(self.scope, codes)
 
     @property
     def home(self) -> str | None:
@@ -58,16 +64,6 @@ class Ctx:
     def audit(self, action: str, target: str = "", detail: str = "") -> None:
         client = self.request.client.host if self.request.client else ""
         self.web.accounts.audit(self.user.username, action, target, detail, client)
-
-
-def _unit_rows(ws: Workspace) -> list[dict]:
-    """Units of the official results, and (once the local layer is present) units known from ingested data."""
-    rows = {r["unit_code"]: r for r in ws.units()}
-    local = getattr(ws, "local_units", None)
-    if callable(local):
-        for r in local():
-            rows.setdefault(r["unit_code"], r)
-    return list(rows.values())
 
 
 def page_ctx(request: Request) -> Ctx:

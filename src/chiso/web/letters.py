@@ -60,7 +60,7 @@ def _root(ctx: Ctx) -> Path:
 
 def generate(ctx: Ctx, unit: str, period: str, source: str = "official") -> dict[str, Any]:
     ctx.require_writer()
-    ctx.unit(unit)
+    unit = ctx.unit(unit).code
     build = builder()
     if build is None:
         raise HTTPException(501, "Phiên bản này chưa có chức năng tạo công văn (chiso report)")

@@ -58,7 +58,7 @@ def dossiers(
     page: int,
     page_size: int,
 ) -> Any:
-    ctx.unit(unit)
+    unit = ctx.unit(unit).code
     fn = _method(ctx, "dossiers")
     period = period or latest_period(ctx)
     key = ("dossiers", unit, period.key if period else None, metric, gap_only, status, search, page, page_size)
@@ -134,7 +134,7 @@ def dossiers_csv_response(
 def due_items(ctx: Ctx, unit: str, within_hours: float = 16, now: datetime | None = None) -> list[dict[str, Any]]:
     """Open dossiers of ``unit`` and its sub-units, overdue or due within ``within_hours`` working hours, most
     urgent first, as ``chiso due --format json`` rows (plus the unit's name), cut to the user's units."""
-    ctx.unit(unit)
+    unit = ctx.unit(unit).code
     fn = _method(ctx, "due_soon")
 
     def compute() -> list[dict[str, Any]]:
@@ -152,7 +152,7 @@ def due_items(ctx: Ctx, unit: str, within_hours: float = 16, now: datetime | Non
 
 
 def compare(ctx: Ctx, unit: str, period: Period | None) -> list[dict[str, Any]]:
-    ctx.unit(unit)
+    unit = ctx.unit(unit).code
     fn = _method(ctx, "compare")
     lines = ctx.web.cached(("compare", unit, period.key if period else None), lambda: fn(unit, period=period))
     return [serialize.compare_line(x) for x in lines]

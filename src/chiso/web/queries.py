@@ -22,10 +22,10 @@ def default_parent(ctx: Ctx, unit: str | None = None) -> str | None:
     code = unit or ctx.home
     if code is None:
         return None
-    if ctx.tree.kids.get(code):
-        return code
     node = ctx.tree.get(code)
-    return node.parent if node else None
+    if node is None:
+        return code
+    return node.code if ctx.tree.has_children(node.code) else node.parent_code
 
 
 def ranking(
@@ -67,7 +67,7 @@ def results(
 def explain(
     ctx: Ctx, unit: str, *, period: Period | None = None, metric: str | None = None, source: str = "official"
 ) -> UnitExplanation:
-    ctx.unit(unit)
+    unit = ctx.unit(unit).code
     key = ("explain", unit, period.key if period else None, metric, source)
     if source == "local":
         return ctx.web.cached(key, lambda: local.explain(ctx, unit, period=period, metric=metric))
@@ -76,7 +76,7 @@ def explain(
 
 def history(ctx: Ctx, unit: str) -> list[tuple[str, datetime, Decimal | None]]:
     """(period, capture time, total) of ``unit``, oldest first."""
-    ctx.unit(unit)
+    unit = ctx.unit(unit).code
     return ctx.web.cached(("history", unit), lambda: ctx.ws.total_history(unit))
 
 

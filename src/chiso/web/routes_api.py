@@ -45,10 +45,11 @@ def me(ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
 @router.get("/units", summary="Các đơn vị người dùng được xem")
 def units(ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
     rows = [
-        {"unit_code": n.code, "unit_name": n.name, "kind": n.kind, "parent_code": n.parent}
-        for code, n in sorted(ctx.tree.nodes.items())
-        if ctx.allowed(code)
-    ]
+        {"unit_code": n.code, "unit_name": n.name, "kind": n.kind, "parent_code": n.parent_code,
+         "aliases": list(n.aliases), "official": n.official, "local": n.local}
+        for n in sorted(ctx.tree, key=lambda n: n.code)
+        if ctx.allowed(n.code)
+    ]  # fmt: skip
     return ok(rows)
 
 
@@ -60,7 +61,8 @@ def unit(code: str, ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
             "unit": node.code,
             "name": node.name,
             "kind": node.kind,
-            "parent": node.parent if ctx.allowed(node.parent or "") else None,
+            "aliases": list(node.aliases),
+            "parent": node.parent_code if ctx.allowed(node.parent_code or "") else None,
             "children": [
                 {"unit": c.code, "name": c.name, "kind": c.kind} for c in ctx.tree.children(node.code)
             ],
@@ -108,13 +110,13 @@ def explain(
 
 @router.get("/units/{code}/trend", summary="Tổng điểm theo kỳ")
 def trend(code: str, ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
-    ctx.unit(code)
+    code = ctx.unit(code).code
     return ok([{"period": p, "total": t} for p, t in queries.trend(ctx, code)])
 
 
 @router.get("/units/{code}/compare", summary="Số liệu tạm tính bên cạnh số chính thức, từng chỉ số")
 def compare(code: str, period: str | None = PERIOD, ctx: Ctx = Depends(api_ctx)) -> JSONResponse:
-    ctx.unit(code)
+    code = ctx.unit(code).code
     return ok(local.compare(ctx, code, period_arg(period)))
 
 
@@ -130,7 +132,7 @@ def dossiers(
     page_size: int = Query(50, ge=1, le=500),
     ctx: Ctx = Depends(api_ctx),
 ) -> JSONResponse:
-    ctx.unit(code)
+    code = ctx.unit(code).code
     p = local.dossiers(ctx, code, period_arg(period), metric, gap_only, status, search, page, page_size)
     return ok(local.dossier_page_dict(p, ctx))
 
@@ -145,7 +147,7 @@ def dossiers_csv(
     search: str | None = Query(None),
     ctx: Ctx = Depends(api_ctx),
 ) -> Response:
-    ctx.unit(code)
+    code = ctx.unit(code).code
     return local.dossiers_csv_response(ctx, code, period_arg(period), metric, gap_only, status, search)
 
 
@@ -153,7 +155,7 @@ def dossiers_csv(
 def due_soon(
     code: str, within_hours: float = Query(16, ge=0, le=24 * 30), ctx: Ctx = Depends(api_ctx)
 ) -> JSONResponse:
-    ctx.unit(code)
+    code = ctx.unit(code).code
     return ok(local.due_items(ctx, code, within_hours))
 
 
@@ -221,7 +223,7 @@ def make_letter(
     source: str = Form("official"),
     ctx: Ctx = Depends(api_write_ctx),
 ) -> JSONResponse:
-    ctx.unit(unit)
+    unit = ctx.unit(unit).code
     return ok(letters.generate(ctx, unit, period, source))
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from chiso.domain.results import Provenance
-from chiso.domain.units import UnitKind
+from chiso.domain.units import Unit, UnitKind
 from chiso.errors import ChisoError, NoDataError, UnknownUnitError
 from chiso.methodology import available, load_methodology
 from chiso.scoring.rank import Band
@@ -116,9 +116,24 @@ def _unit_summary(ctx: Ctx, code: str, period: str | None, source: str = "offici
     return dict(ctx.web.cached(("summary", code, period, source), build))
 
 
+def _summary_or_local(ctx: Ctx, node: Unit, period: str | None, source: str) -> tuple[dict[str, Any], str | None]:
+    """The unit's summary from ``source``; a unit without official results but with dossiers shows its local figures
+    and says so ('chưa có kết quả chính thức'), instead of an error."""
+    try:
+        return _unit_summary(ctx, node.code, period, source), None
+    except ChisoError as official:
+        if source != "official" or not node.local or not local.available(ctx):
+            raise
+        try:
+            summary = _unit_summary(ctx, node.code, period, "local")
+        except ChisoError as estimate:
+            raise ChisoError(f"{official.message}. {estimate.message}.") from estimate
+    return summary, f"{node.name} chưa có kết quả chính thức của Cổng DVCQG: dưới đây là {LOCAL_MARK} từ hồ sơ."
+
+
 def _children_summary(ctx: Ctx, code: str, period: str | None) -> list[dict[str, Any]]:
     """Per kind of sub-unit: how many in each band and the five lowest."""
-    if not ctx.tree.kids.get(code):
+    if not ctx.tree.has_children(code):
         return []
     try:
         r = queries.ranking(ctx, period=period_arg(period), parent=code)
@@ -173,8 +188,10 @@ def overview(
     if code is None:
         return render(request, "overview.html", {**context, "empty": True})
     node = ctx.unit(code)
+    code = context["code"] = node.code
     try:
-        context.update(_unit_summary(ctx, code, period))
+        summary, context["note"] = _summary_or_local(ctx, node, period, "official")
+        context.update(summary)
     except ChisoError as exc:
         context["problem"] = exc.message
     context.update({"node": node, "children": _children_summary(ctx, code, period), "empty": False})
@@ -238,6 +255,7 @@ def unit_page(
 ) -> Response:
     node = ctx.unit(code)
     period_arg(period)
+    code = node.code
     context: dict[str, Any] = {
         "ctx": ctx,
         "node": node,
@@ -245,13 +263,13 @@ def unit_page(
         "source": source,
         "periods": queries.unit_periods(ctx, code),
         "local_available": local.available(ctx),
-        "breadcrumbs": [ctx.tree.get(a) for a in reversed(ctx.tree.ancestors(code)) if ctx.allowed(a)],
+        "breadcrumbs": [a for a in reversed(ctx.tree.ancestors(code)) if ctx.allowed(a.code)],
         "children": ctx.tree.children(code),
         "letters": letters.listing(ctx, unit=code)[:5],
         "can_letter": ctx.user.can_write and letters.builder() is not None,
     }
     try:
-        summary = _unit_summary(ctx, code, period, source)
+        summary, context["note"] = _summary_or_local(ctx, node, period, source)
     except ChisoError as exc:
         return render(request, "unit.html", {**context, "problem": exc.message, "x": None})
     x = summary["x"]
@@ -273,7 +291,7 @@ def unit_page(
             }
         )
     compare_rows: list[dict[str, Any]] = []
-    if context["local_available"] and source == "official":
+    if context["local_available"] and source == "official" and not context["note"]:
         try:
             compare_rows = local.compare(ctx, code, period_arg(period) or period_arg(x.view.origin.period))
         except (ChisoError, HTTPException):
@@ -300,6 +318,7 @@ def dossiers_page(
     ctx: Ctx = Depends(page_ctx),
 ) -> Response:
     node = ctx.unit(code)
+    code = node.code
     p = local.dossiers(ctx, code, period_arg(period), metric, gap_only, status, search, page, 50)
     chosen = p.period
     params = {"period": chosen.key, "metric": metric or "", "gap_only": str(gap_only).lower(),
@@ -327,7 +346,7 @@ def due_page(
     if code is None:
         problem = "Chưa có đơn vị nào trong kho."
     else:
-        ctx.unit(code)
+        code = ctx.unit(code).code
         try:
             items = local.due_items(ctx, code, hours)
         except HTTPException as exc:
@@ -337,7 +356,7 @@ def due_page(
     by_unit: dict[str, list[dict[str, Any]]] = {}
     for it in items:  # already most urgent first
         by_unit.setdefault(it["unit_code"], []).append(it)
-    units = [n for n in ctx.tree.nodes.values() if ctx.allowed(n.code) and ctx.tree.kids.get(n.code)]
+    units = [n for n in ctx.tree if ctx.allowed(n.code) and ctx.tree.has_children(n.code)]
     return render(
         request,
         "due.html",
@@ -382,8 +401,7 @@ async def uploads_post(
 
 @router.get("/letters")
 def letters_page(request: Request, unit: str | None = None, ctx: Ctx = Depends(page_ctx)) -> Response:
-    units = sorted((n for n in ctx.tree.nodes.values() if ctx.allowed(n.code) and n.kind != "national"),
-                   key=lambda n: n.code)  # fmt: skip
+    units = sorted((n for n in ctx.tree if ctx.allowed(n.code)), key=lambda n: n.code)
     return render(
         request,
         "letters.html",
@@ -403,7 +421,7 @@ def letters_post(
 ) -> Response:
     check_csrf(request, csrf)
     made = letters.generate(ctx, unit, period, source)
-    units = sorted((n for n in ctx.tree.nodes.values() if ctx.allowed(n.code)), key=lambda n: n.code)
+    units = sorted((n for n in ctx.tree if ctx.allowed(n.code)), key=lambda n: n.code)
     return render(
         request,
         "letters.html",

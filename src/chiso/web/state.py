@@ -94,6 +94,9 @@ class WebState:
         if history is not None:
             runs = history()
             parts.append((len(runs), str(runs[0]) if runs else ""))
+        directory = getattr(ws, "directory", None)
+        if directory is not None:  # the unit tree's sources, mapping lines included (chiso units link)
+            parts.append(directory.version())
         return tuple(parts)
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
