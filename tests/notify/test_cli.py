@@ -59,7 +59,7 @@ def test_add_refuses_what_is_wrong_in_vietnamese(notify_copy: Path, env: Path):
         (["--channel", "fax", "--to", "1", "--unit", "H21"], "Không có kênh 'fax'"),
         (["--channel", "telegram", "--to", "not a chat", "--unit", "H21"], "Địa chỉ Telegram không hợp lệ"),
         (["--channel", "email", "--to", "a@b", "--unit", "H21"], "Địa chỉ thư không hợp lệ"),
-        (["--channel", "telegram", "--to", "1", "--unit", "H99"], "Không có đơn vị mã H99"),
+        (["--channel", "telegram", "--to", "1", "--unit", "H99"], "Không có đơn vị 'H99'"),
         (["--channel", "telegram", "--to", "1", "--unit", "H21", "--what", "weather"], "Loại tin không hợp lệ"),
         (["--channel", "telegram", "--to", "1", "--unit", "H21.228", "--user", "vancanh"], "ngoài phạm vi"),
     ]

@@ -41,7 +41,7 @@ def _page(request: Request, ctx: Ctx, n: Notifier, *, error: str | None = None, 
     admin = ctx.user.role == "admin"
     subs = [s for s in n.subscriptions() if _mine(ctx, s)]
     log = n.log(limit=100, username=None if admin else ctx.user.username)
-    units = sorted((u for u in ctx.tree.nodes.values() if ctx.allowed(u.code) and u.kind != "national"),
+    units = sorted((u for u in ctx.tree if ctx.allowed(u.code) and u.kind != "national"),
                    key=lambda u: u.code)  # fmt: skip
     context: dict[str, Any] = {
         "ctx": ctx, "subs": subs, "log": [s for s in log if s.status != "sending"], "units": units,
