@@ -274,6 +274,23 @@ def test_docs_and_schema_need_a_login(app):
     assert anon.get("/api/v1/openapi.json", headers={"Authorization": f"Basic {basic}"}).status_code == 200
 
 
+def test_docs_load_nothing_from_outside(app):
+    """Swagger UI's files come from chiso itself: the page names no other host and every file it needs is served."""
+    import re
+
+    staff = login(client(app), "vanphong")
+    html = staff.get("/docs").text
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)["']|url: *["']([^"']+)["']""", html)
+    found = [a or b for a, b in urls]
+    assert found and all(u.startswith("/") and not u.startswith("//") for u in found), found
+    assert "cdn" not in html.lower() and "https://" not in html
+    for url in found:
+        answer = staff.get(url)
+        assert answer.status_code == 200 and answer.content, url
+    assert client(app).get("/static/swagger/swagger-ui.css").status_code == 200  # like the other static files
+    assert staff.get("/static/swagger/..%2Fmain.py").status_code == 404
+
+
 @pytest.mark.parametrize(
     "path",
     ["/", "/ranking", "/units/H21.227", "/due", "/letters", "/methodology", "/history", "/uploads", "/docs",
