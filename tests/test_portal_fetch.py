@@ -260,10 +260,13 @@ def test_unreachable_portal_is_reported_in_vietnamese(ws: Workspace):
     [
         ("2026-09-26", "2026", True),
         ("2026-09-26", "2026-Q3", True),
-        ("2026-09-26", "2026-Q2", False),
+        ("2026-09-26", "2026-Q2", True),  # closed: its final figures
+        ("2026-09-26", "2026-Q4", False),  # not begun
         ("2026-09-26", "2026-08", True),
         ("2026-09-26", "2026-09", False),
-        ("2026-09-26", "2025", False),
+        ("2026-09-26", "2025", True),
+        ("2026-09-26", "2027", False),
+        ("2026-09-26", "2026-08-ytd", False),
         ("2026-10-01", "2026-09", True),
     ],
 )

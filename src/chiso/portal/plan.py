@@ -34,21 +34,20 @@ class Request:
 
 
 def offered(period: Period, today: date) -> None:
-    """Refuse a period the portal's page does not offer: a month not yet ended, a quarter or year other than the
-    current one, a future or year-to-date period (qd766 ``periods.py``; portal-api.md §3.3)."""
+    """Refuse a period the portal has no figures for yet: a month not yet ended, a quarter or year not yet begun,
+    a year-to-date period. Past quarters and years are asked for as they are (their final figures, e.g. the year
+    2026 in January 2027); the current quarter and year are open, their figures to date (portal-api.md §3.3)."""
     current_quarter = (today.month - 1) // 3 + 1
     ok = not period.ytd and (
         (period.kind is PeriodKind.MONTH and period.end < today)
-        or (period.kind is PeriodKind.QUARTER and period.start.year == today.year
-            and (period.start.month - 1) // 3 + 1 == current_quarter)
-        or (period.kind is PeriodKind.YEAR and period.start.year == today.year)
-    )  # fmt: skip
+        or (period.kind in (PeriodKind.QUARTER, PeriodKind.YEAR) and period.start <= today)
+    )
     if not ok:
         raise PeriodError(
             f"Cổng DVCQG không cung cấp kết quả {period.label} để lấy",
             detail=f"today {today.isoformat()} (Vietnam)",
-            hint=f"Chọn một tháng đã kết thúc (ví dụ --period {_last_month(today)}), quý hiện tại "
-            f"(--period {today.year}-Q{current_quarter}) hoặc năm hiện tại (--period {today.year}).",
+            hint=f"Chọn một tháng đã kết thúc (ví dụ --period {_last_month(today)}), một quý hoặc năm đã bắt đầu "
+            f"(--period {today.year}-Q{current_quarter}, --period {today.year}).",
         )
 
 
